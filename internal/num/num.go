@@ -1,0 +1,202 @@
+// Package num parses and formats numbers exactly as Redis does, so replies
+// and stored values match Redis byte for byte: integers by the rules of
+// Redis's string2ll, and INCRBYFLOAT's long doubles (x87 80-bit extended
+// precision on the platforms Redis ships on) emulated with math/big at 64
+// bits of mantissa.
+package num
+
+import (
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+// ParseInt parses b as Redis's string2ll does: an optional '-', no '+', no
+// leading zeros (except "0" itself), no spaces, within int64.
+func ParseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := false
+	i := 0
+	if b[0] == '-' {
+		neg = true
+		i = 1
+		if len(b) == 1 {
+			return 0, false
+		}
+	}
+	if b[i] < '1' || b[i] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if v > (1<<64-1)/10 {
+			return 0, false
+		}
+		v *= 10
+		d := uint64(c - '0')
+		if v > 1<<64-1-d {
+			return 0, false
+		}
+		v += d
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return int64(-v), true
+	}
+	if v > 1<<63-1 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// ParseIntString is ParseInt for a string.
+func ParseIntString(s string) (int64, bool) {
+	return ParseInt([]byte(s))
+}
+
+// longDoublePrec is the mantissa width of an x87 long double.
+const longDoublePrec = 64
+
+// maxExp is the binary exponent at which a long double overflows to inf.
+const maxExp = 16384
+
+// LongDouble is an emulated x87 long double. Inf is set for infinities
+// (big.Float represents them too, but keeping the flag explicit keeps the
+// checks Redis makes readable).
+type LongDouble struct {
+	f *big.Float
+}
+
+func newLD() *big.Float {
+	return new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven)
+}
+
+// ParseLongDouble parses s as Redis's string2ld does (strtold with no
+// leading space, nothing trailing, no NaN, and no overflow to infinity
+// from a finite literal). "inf" and "infinity" (any case, signed) are
+// accepted, as strtold accepts them.
+func ParseLongDouble(s string) (LongDouble, bool) {
+	if len(s) == 0 || len(s) >= 5*1024 {
+		return LongDouble{}, false
+	}
+	switch c := s[0]; c {
+	case ' ', '\t', '\n', '\v', '\f', '\r':
+		return LongDouble{}, false
+	}
+	body := s
+	neg := false
+	if body[0] == '+' || body[0] == '-' {
+		neg = body[0] == '-'
+		body = body[1:]
+	}
+	lb := strings.ToLower(body)
+	if lb == "inf" || lb == "infinity" {
+		return LongDouble{f: newLD().SetInf(neg)}, true
+	}
+	if strings.Contains(lb, "nan") || strings.ContainsAny(body, "_+-") && !validExpSigns(lb) {
+		return LongDouble{}, false
+	}
+	base := 10
+	if strings.HasPrefix(lb, "0x") {
+		base = 0
+		if !strings.Contains(lb, "p") {
+			// strtold accepts "0x1A" without a binary exponent; big needs one.
+			s = s + "p0"
+		}
+	} else if strings.ContainsAny(lb, "abcdf") || strings.Count(lb, "e") > 1 {
+		return LongDouble{}, false
+	}
+	if body == "" || body == "." {
+		return LongDouble{}, false
+	}
+	f, _, err := newLD().Parse(s, base)
+	if err != nil {
+		return LongDouble{}, false
+	}
+	if f.IsInf() || f.MantExp(nil) > maxExp {
+		// A finite literal that overflows: strtold gives ERANGE with
+		// HUGE_VAL, which string2ld rejects.
+		return LongDouble{}, false
+	}
+	return LongDouble{f: f}, true
+}
+
+// validExpSigns reports whether every '+' or '-' in a lower-cased number
+// body directly follows an exponent letter.
+func validExpSigns(lb string) bool {
+	if strings.Contains(lb, "_") {
+		return false
+	}
+	for i := 0; i < len(lb); i++ {
+		if lb[i] == '+' || lb[i] == '-' {
+			if i == 0 || (lb[i-1] != 'e' && lb[i-1] != 'p') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// FromFloat64 converts f through its shortest decimal form, so that a Go
+// caller's 0.1 means what a Redis user's "0.1" means.
+func FromFloat64(f float64) (LongDouble, bool) {
+	return ParseLongDouble(strconv.FormatFloat(f, 'g', -1, 64))
+}
+
+// Add returns a+b rounded to long double precision, and false if the sum
+// is NaN or infinite (what INCRBYFLOAT refuses).
+func Add(a, b LongDouble) (LongDouble, bool) {
+	if a.f.IsInf() || b.f.IsInf() {
+		return LongDouble{}, false
+	}
+	r := newLD().Add(a.f, b.f)
+	if r.IsInf() || r.MantExp(nil) > maxExp {
+		return LongDouble{}, false
+	}
+	return LongDouble{f: r}, true
+}
+
+// Format renders v as Redis's ld2string in LD_STR_HUMAN mode: "%.17Lf"
+// with trailing zeros (and a trailing '.') removed, and "-0" as "0".
+func (v LongDouble) Format() string {
+	s := v.f.Text('f', 17)
+	if strings.IndexByte(s, '.') >= 0 {
+		s = strings.TrimRight(s, "0")
+		s = strings.TrimSuffix(s, ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+// Float64 returns the nearest float64.
+func (v LongDouble) Float64() float64 {
+	f, _ := v.f.Float64()
+	return f
+}
+
+// FormatDouble renders f as Redis replies a double in RESP2 bulk form and
+// as it stores HINCRBYFLOAT-free doubles: "%.17g", with inf as "inf".
+func FormatDouble(f float64) string {
+	switch {
+	case f != f:
+		return "nan"
+	case f > 1.7976931348623157e308:
+		return "inf"
+	case f < -1.7976931348623157e308:
+		return "-inf"
+	}
+	return strconv.FormatFloat(f, 'g', 17, 64)
+}

@@ -1,0 +1,68 @@
+package potato
+
+import (
+	"time"
+
+	"rustypotato/internal/keyspace"
+)
+
+// Mutation is the record of one command's change to one key. Every write,
+// whatever its origin, produces Mutations through the same path, in commit
+// order per key; persistence, the timeline, notifications and hooks consume
+// them.
+//
+// A Mutation and the byte slices it references must not be modified by
+// its receiver.
+type Mutation struct {
+	Seq   uint64    // position in the branch's total order of mutations
+	Time  time.Time // when the command ran (the DB's Clock)
+	DB    int       // numbered database, 0..15
+	Key   string    // the key changed
+	Op    string    // Redis keyspace-event name: "set", "del", "expired", "hset", "lpush", ...
+	Edits []Edit    // the primitive changes, in order, with before-images
+}
+
+// EditKind names a primitive change to a key.
+type EditKind uint8
+
+// The primitive changes. Each Edit holds what is needed to undo it.
+const (
+	// EditSet replaces the whole value of the key. After holds the new
+	// value when it is a string; Before the old one when it was a string
+	// (nil when the key did not exist or held another type).
+	EditSet EditKind = iota + 1
+	// EditDel removes the key. Before holds the old value when it was a
+	// string.
+	EditDel
+	// EditExpire changes the key's deadline from PrevDeadline to Deadline
+	// (Unix milliseconds; 0 means none).
+	EditExpire
+	// EditHSet sets hash field Field from Before (nil if new) to After.
+	EditHSet
+	// EditHDel removes hash field Field, whose value was Before.
+	EditHDel
+	// EditLPush and EditRPush add After at the head or tail of a list.
+	EditLPush
+	EditRPush
+	// EditLPop and EditRPop remove Before from the head or tail of a list.
+	EditLPop
+	EditRPop
+	// EditLSet replaces list element Index: Before becomes After.
+	EditLSet
+	// EditLInsert inserts After so that it becomes element Index.
+	EditLInsert
+	// EditLRemove removes element Index, which was Before.
+	EditLRemove
+)
+
+// Edit is one primitive change within a Mutation.
+type Edit struct {
+	Kind                   EditKind
+	Field                  string // hash field
+	Index                  int    // list position
+	Before, After          []byte
+	Deadline, PrevDeadline int64
+
+	prev *keyspace.Entry // EditSet, EditDel: the detached previous entry
+	next *keyspace.Entry // EditSet: the entry stored
+}

@@ -1,0 +1,60 @@
+package potato
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Options configures a DB. The zero value is a valid configuration: an
+// in-memory database (durable storage arrives with the Dir option) with Redis's defaults. Every field's zero value means
+// the documented default.
+type Options struct {
+	// Clock tells time for TTLs and expiry. Nil means the system clock.
+	// Tests pass a manual clock to move time instead of sleeping.
+	Clock Clock
+
+	// MaxValueBytes bounds the size of one string value, like Redis's
+	// proto-max-bulk-len. Zero means 512 MiB.
+	MaxValueBytes int64
+
+	// ExpiryInterval is how often active expiry looks for keys whose
+	// deadline passed. Zero means 100ms. Negative disables active expiry
+	// (keys still expire lazily on access).
+	ExpiryInterval time.Duration
+
+	// Logger receives the DB's log lines. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Clock is a source of the current time. Implementations must be safe for
+// concurrent use.
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// DefaultMaxValueBytes is the default of Options.MaxValueBytes.
+const DefaultMaxValueBytes = 512 << 20
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Clock == nil {
+		o.Clock = systemClock{}
+	}
+	if o.MaxValueBytes == 0 {
+		o.MaxValueBytes = DefaultMaxValueBytes
+	}
+	if o.MaxValueBytes < 0 {
+		return o, fmt.Errorf("potato: Options.MaxValueBytes is negative (%d)", o.MaxValueBytes)
+	}
+	if o.ExpiryInterval == 0 {
+		o.ExpiryInterval = 100 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o, nil
+}

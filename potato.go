@@ -1,0 +1,619 @@
+package potato
+
+import (
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"rustypotato/internal/keyspace"
+)
+
+// NumDBs is the number of numbered databases, as in Redis (SELECT 0..15).
+const NumDBs = keyspace.NumDBs
+
+// DB is a handle on one numbered database of a RustyPotato store. Open
+// returns the handle for database 0; Select returns handles for the
+// others. All handles of a store share its data and its Close.
+//
+// A DB is safe for concurrent use by many goroutines. Byte slices returned
+// by its methods must not be modified; they may be kept (the store never
+// modifies a value in place).
+type DB struct {
+	c  *core
+	db int
+}
+
+// core is the state shared by all handles of one store.
+type core struct {
+	opts  Options
+	log   *slog.Logger
+	ks    *keyspace.Keyspace
+	seq   atomic.Uint64
+	subs  atomic.Pointer[[]func(*Mutation)]
+	subMu  sync.Mutex // serializes changes to subs and subIDs
+	subIDs []*func(*Mutation)
+
+	// watched[s] maps keys of stripe s to the watchers of those keys;
+	// guarded by stripe s's lock (written under the write lock).
+	watched [keyspace.NumDBs * keyspace.NumShards]map[string][]*Watcher
+
+	blocked blockedRegistry
+
+	txPool  sync.Pool
+	closed  atomic.Bool
+	stop    chan struct{}
+	bg      sync.WaitGroup
+	closeMu sync.Mutex
+}
+
+// Open opens a store with the given options and returns the handle for
+// database 0. Open(Options{}) gives an in-memory store with defaults.
+func Open(opts Options) (*DB, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c := &core{opts: o, log: o.Logger, ks: keyspace.New(), stop: make(chan struct{})}
+	c.txPool.New = func() any { return &Tx{c: c} }
+	c.blocked.init()
+	if o.ExpiryInterval > 0 {
+		c.bg.Add(1)
+		go c.activeExpiry()
+	}
+	return &DB{c: c}, nil
+}
+
+// Close stops background work and releases the store. Blocked operations
+// return ErrClosed. Closing an already closed store returns nil.
+func (d *DB) Close() error {
+	c := d.c
+	c.closeMu.Lock()
+	defer c.closeMu.Unlock()
+	if c.closed.Swap(true) {
+		return nil
+	}
+	close(c.stop)
+	c.bg.Wait()
+	return nil
+}
+
+// Select returns a handle on database index (0..15) of the same store.
+func (d *DB) Select(index int) (*DB, error) {
+	if index < 0 || index >= NumDBs {
+		return nil, ErrDBIndex
+	}
+	return &DB{c: d.c, db: index}, nil
+}
+
+// Index returns the number of the database this handle works on.
+func (d *DB) Index() int { return d.db }
+
+func (c *core) nowMs() int64 { return c.opts.Clock.Now().UnixMilli() }
+
+// subscribe registers fn to receive every committed Mutation, in commit
+// order per key, synchronously while the key is still locked. fn must be
+// fast and must not call back into the DB. It returns a function that
+// removes the subscription.
+func (c *core) subscribe(fn func(*Mutation)) (cancel func()) {
+	type sub = func(*Mutation)
+	c.subMu.Lock()
+	defer c.subMu.Unlock()
+	var cur []sub
+	if p := c.subs.Load(); p != nil {
+		cur = *p
+	}
+	// Wrap fn so that the subscription has an identity to remove by.
+	box := &fn
+	w := func(m *Mutation) { (*box)(m) }
+	next := append(append([]sub{}, cur...), w)
+	c.subs.Store(&next)
+	c.subIDs = append(c.subIDs, box)
+	return func() {
+		c.subMu.Lock()
+		defer c.subMu.Unlock()
+		cur := *c.subs.Load()
+		var out []sub
+		var ids []*func(*Mutation)
+		for i, id := range c.subIDs {
+			if id != box {
+				out = append(out, cur[i])
+				ids = append(ids, id)
+			}
+		}
+		c.subIDs = ids
+		c.subs.Store(&out)
+	}
+}
+
+// ---------------------------------------------------------------------
+// Transactions: the one mutation path.
+// ---------------------------------------------------------------------
+
+// Tx is a transaction over any keys of the store, passed to the closures
+// of Update and View. Its methods mirror DB's. A Tx must only be used by
+// the goroutine running the closure, and not after the closure returns.
+//
+// Keys are locked as the closure first touches them, in any order; if a
+// lock cannot be taken without risking deadlock, the changes so far are
+// undone and the closure runs again with every lock it needs taken up
+// front in sorted order. A closure may therefore run more than once and
+// must not have side effects outside the Tx other than on its final run
+// (the run whose result Update returns).
+type Tx struct {
+	c     *core
+	db    int
+	write bool
+	done  bool
+	held  []heldLock
+	muts  []Mutation
+	after []func()
+	undoF []func() // run on rollback (e.g. to un-serve a blocked waiter)
+	pushed []blockedKey // keys that received elements (for blocked clients)
+	nowMs int64
+	now   time.Time
+}
+
+type heldLock struct {
+	s     keyspace.Stripe
+	write bool
+}
+
+// retrySignal unwinds a closure that needs a lock below one it holds.
+type retrySignal struct{ s keyspace.Stripe }
+
+// Update runs fn in a read-write transaction. The transaction is atomic:
+// other readers and writers see all of its changes or none. If fn returns
+// an error (or panics), every change it made is undone and Update returns
+// that error.
+func (d *DB) Update(fn func(tx *Tx) error) error {
+	return d.c.run(d.db, true, nil, fn)
+}
+
+// View runs fn in a read-only transaction that sees one consistent state
+// of every key it reads. Writes in fn fail with ErrTxReadOnly.
+func (d *DB) View(fn func(tx *Tx) error) error {
+	return d.c.run(d.db, false, nil, fn)
+}
+
+// Select switches the database that later calls in this transaction work
+// on, like SELECT inside MULTI.
+func (tx *Tx) Select(index int) error {
+	if index < 0 || index >= NumDBs {
+		return ErrDBIndex
+	}
+	tx.db = index
+	return nil
+}
+
+// Lock takes the locks of keys now, before the closure reads them. It is
+// never needed for correctness; it avoids a re-run when a closure is
+// known to touch these keys, and makes a later check of a Watcher atomic
+// with the rest of the transaction.
+func (tx *Tx) Lock(keys ...string) {
+	for _, k := range keys {
+		tx.lockKey(tx.db, k)
+	}
+}
+
+// run is the single entry to the keyspace for every operation but the
+// lock-free-path reads. pre lists stripes known up front.
+func (c *core) run(db int, write bool, pre []keyspace.Stripe, fn func(tx *Tx) error) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	tx := c.txPool.Get().(*Tx)
+	tx.db, tx.write, tx.done = db, write, false
+	defer func() {
+		tx.done = true
+		tx.held, tx.muts, tx.after = tx.held[:0], tx.muts[:0], tx.after[:0]
+		tx.undoF, tx.pushed = tx.undoF[:0], tx.pushed[:0]
+		c.txPool.Put(tx)
+	}()
+	for {
+		tx.lockAll(pre)
+		tx.now = c.opts.Clock.Now()
+		tx.nowMs = tx.now.UnixMilli()
+		err, retry := tx.call(fn)
+		if retry != nil {
+			tx.rollback()
+			pre = pre[:0:0]
+			for _, h := range tx.held {
+				pre = append(pre, h.s)
+			}
+			pre = append(pre, retry.s)
+			tx.unlockAll()
+			tx.db = db
+			continue
+		}
+		if err != nil {
+			tx.rollback()
+			tx.unlockAll()
+			return err
+		}
+		tx.commit()
+		tx.unlockAll()
+		for _, f := range tx.after {
+			f()
+		}
+		return nil
+	}
+}
+
+func (tx *Tx) call(fn func(tx *Tx) error) (err error, retry *retrySignal) {
+	panicked := true
+	defer func() {
+		if !panicked {
+			return
+		}
+		r := recover()
+		if rs, ok := r.(retrySignal); ok {
+			retry = &rs
+			return
+		}
+		if _, ok := r.(errReadOnly); ok {
+			err = ErrTxReadOnly
+			return
+		}
+		tx.rollback()
+		tx.unlockAll()
+		panic(r)
+	}()
+	err = fn(tx)
+	if err == nil {
+		// Clients blocked on keys this transaction pushed to are served
+		// inside it, so the push and the pop that wakes them are atomic.
+		err = tx.serveBlocked()
+	}
+	panicked = false
+	return err, nil
+}
+
+func (tx *Tx) lockAll(stripes []keyspace.Stripe) {
+	if len(stripes) == 0 {
+		return
+	}
+	sort.Slice(stripes, func(i, j int) bool { return stripes[i] < stripes[j] })
+	for i, s := range stripes {
+		if i > 0 && stripes[i-1] == s {
+			continue
+		}
+		if tx.write {
+			tx.c.ks.Lock(s)
+		} else {
+			tx.c.ks.RLock(s)
+		}
+		tx.held = append(tx.held, heldLock{s: s, write: tx.write})
+	}
+}
+
+func (tx *Tx) unlockAll() {
+	for i := len(tx.held) - 1; i >= 0; i-- {
+		h := tx.held[i]
+		if h.write {
+			tx.c.ks.Unlock(h.s)
+		} else {
+			tx.c.ks.RUnlock(h.s)
+		}
+	}
+	tx.held = tx.held[:0]
+}
+
+// lockKey makes sure the stripe of key in db is held, and returns it.
+func (tx *Tx) lockKey(db int, key string) keyspace.Stripe {
+	if tx.done {
+		panic(ErrTxDone)
+	}
+	s := tx.c.ks.StripeOf(db, key)
+	tx.acquire(s)
+	return s
+}
+
+func (tx *Tx) acquire(s keyspace.Stripe) {
+	n := len(tx.held)
+	i := sort.Search(n, func(i int) bool { return tx.held[i].s >= s })
+	if i < n && tx.held[i].s == s {
+		return
+	}
+	ks := tx.c.ks
+	if i == n {
+		// Above everything held: blocking is safe in sorted order.
+		if tx.write {
+			ks.Lock(s)
+		} else {
+			ks.RLock(s)
+		}
+		tx.held = append(tx.held, heldLock{s: s, write: tx.write})
+		return
+	}
+	var ok bool
+	if tx.write {
+		ok = ks.TryLock(s)
+	} else {
+		ok = ks.TryRLock(s)
+	}
+	if !ok {
+		panic(retrySignal{s: s})
+	}
+	tx.held = append(tx.held, heldLock{})
+	copy(tx.held[i+1:], tx.held[i:])
+	tx.held[i] = heldLock{s: s, write: tx.write}
+}
+
+// lockDB takes every stripe of database db (FLUSHDB, SWAPDB).
+func (tx *Tx) lockDB(db int) {
+	base := keyspace.Stripe(db * keyspace.NumShards)
+	for i := 0; i < keyspace.NumShards; i++ {
+		tx.acquire(base + keyspace.Stripe(i))
+	}
+}
+
+func (tx *Tx) commit() {
+	c := tx.c
+	if len(tx.muts) == 0 {
+		return
+	}
+	first := c.seq.Add(uint64(len(tx.muts))) - uint64(len(tx.muts)) + 1
+	var subs []func(*Mutation)
+	if p := c.subs.Load(); p != nil {
+		subs = *p
+	}
+	for i := range tx.muts {
+		m := &tx.muts[i]
+		m.Seq = first + uint64(i)
+		m.Time = tx.now
+		if e := tx.c.ks.Get(m.DB, m.Key); e != nil {
+			e.Version = m.Seq
+		}
+		c.touchWatched(m.DB, m.Key)
+		for _, fn := range subs {
+			fn(m)
+		}
+	}
+}
+
+// rollback undoes every recorded edit, newest first.
+func (tx *Tx) rollback() {
+	for i := len(tx.muts) - 1; i >= 0; i-- {
+		m := &tx.muts[i]
+		for j := len(m.Edits) - 1; j >= 0; j-- {
+			tx.undo(m.DB, m.Key, &m.Edits[j])
+		}
+	}
+	for i := len(tx.undoF) - 1; i >= 0; i-- {
+		tx.undoF[i]()
+	}
+	tx.muts = tx.muts[:0]
+	tx.after = tx.after[:0]
+	tx.undoF = tx.undoF[:0]
+	tx.pushed = tx.pushed[:0]
+}
+
+func (tx *Tx) undo(db int, key string, ed *Edit) {
+	ks := tx.c.ks
+	switch ed.Kind {
+	case EditSet:
+		if ed.prev != nil {
+			ks.Put(db, key, ed.prev)
+		} else {
+			ks.Delete(db, key)
+		}
+		return
+	case EditDel:
+		ks.Put(db, key, ed.prev)
+		return
+	}
+	e := ks.ForWrite(db, key)
+	if e == nil {
+		panic(fmt.Sprintf("potato: undo of %v on missing key", ed.Kind))
+	}
+	switch ed.Kind {
+	case EditExpire:
+		ks.SetExpire(db, key, e, ed.PrevDeadline)
+	case EditHSet:
+		if ed.Before == nil {
+			e.Hash.Del(ed.Field)
+		} else {
+			e.Hash.Set(ed.Field, ed.Before)
+		}
+	case EditHDel:
+		e.Hash.Set(ed.Field, ed.Before)
+	case EditLPush:
+		e.List.PopFront()
+	case EditRPush:
+		e.List.PopBack()
+	case EditLPop:
+		e.List.PushFront(ed.Before)
+	case EditRPop:
+		e.List.PushBack(ed.Before)
+	case EditLSet:
+		e.List.Set(ed.Index, ed.Before)
+	case EditLInsert:
+		e.List.Remove(ed.Index)
+	case EditLRemove:
+		e.List.Insert(ed.Index, ed.Before)
+	}
+}
+
+// ---------------------------------------------------------------------
+// Primitives: every change to the keyspace is made by one of these, which
+// apply it and record it in the same step so that rollback, commit and
+// fan-out always agree. The caller holds the key's stripe for writing.
+// ---------------------------------------------------------------------
+
+func (tx *Tx) mustWrite() {
+	if !tx.write {
+		panic(errReadOnly{})
+	}
+}
+
+type errReadOnly struct{}
+
+// record appends ed to the open mutation of (db, key, op), or opens one.
+func (tx *Tx) record(key, op string, ed Edit) {
+	if n := len(tx.muts); n > 0 {
+		m := &tx.muts[n-1]
+		if m.DB == tx.db && m.Key == key && m.Op == op {
+			m.Edits = append(m.Edits, ed)
+			return
+		}
+	}
+	tx.muts = append(tx.muts, Mutation{DB: tx.db, Key: key, Op: op, Edits: []Edit{ed}})
+}
+
+// put stores e as the whole value of key (an EditSet). Callers look the
+// key up first, so an expired previous entry is already gone.
+func (tx *Tx) put(key, op string, e *keyspace.Entry) {
+	ks := tx.c.ks
+	prev := ks.Get(tx.db, key)
+	ed := Edit{Kind: EditSet, prev: prev, next: e, Deadline: e.ExpireAt}
+	if prev != nil {
+		ed.PrevDeadline = prev.ExpireAt
+		if prev.Kind == keyspace.KindString {
+			ed.Before = prev.Str
+		}
+	}
+	if e.Kind == keyspace.KindString {
+		ed.After = e.Str
+	}
+	ks.Put(tx.db, key, e)
+	tx.record(key, op, ed)
+}
+
+func (tx *Tx) del(key, op string) bool {
+	prev := tx.c.ks.Delete(tx.db, key)
+	if prev == nil {
+		return false
+	}
+	ed := Edit{Kind: EditDel, prev: prev, PrevDeadline: prev.ExpireAt}
+	if prev.Kind == keyspace.KindString {
+		ed.Before = prev.Str
+	}
+	tx.record(key, op, ed)
+	return true
+}
+
+func (tx *Tx) expire(key, op string, e *keyspace.Entry, at int64) {
+	prev := e.ExpireAt
+	tx.c.ks.SetExpire(tx.db, key, e, at)
+	tx.record(key, op, Edit{Kind: EditExpire, Deadline: at, PrevDeadline: prev})
+}
+
+func (tx *Tx) hset(key, op string, e *keyspace.Entry, field string, v []byte) (existed bool) {
+	old, existed := e.Hash.Set(field, v)
+	tx.record(key, op, Edit{Kind: EditHSet, Field: field, Before: old, After: v})
+	return existed
+}
+
+func (tx *Tx) hdel(key, op string, e *keyspace.Entry, field string) bool {
+	old, existed := e.Hash.Del(field)
+	if existed {
+		tx.record(key, op, Edit{Kind: EditHDel, Field: field, Before: old})
+	}
+	return existed
+}
+
+func (tx *Tx) lpush(key, op string, e *keyspace.Entry, left bool, v []byte) {
+	if left {
+		e.List.PushFront(v)
+		tx.record(key, op, Edit{Kind: EditLPush, After: v})
+	} else {
+		e.List.PushBack(v)
+		tx.record(key, op, Edit{Kind: EditRPush, After: v})
+	}
+}
+
+func (tx *Tx) lpop(key, op string, e *keyspace.Entry, left bool) []byte {
+	if left {
+		v := e.List.PopFront()
+		tx.record(key, op, Edit{Kind: EditLPop, Before: v})
+		return v
+	}
+	v := e.List.PopBack()
+	tx.record(key, op, Edit{Kind: EditRPop, Before: v})
+	return v
+}
+
+func (tx *Tx) lset(key, op string, e *keyspace.Entry, i int, v []byte) {
+	old := e.List.Set(i, v)
+	tx.record(key, op, Edit{Kind: EditLSet, Index: i, Before: old, After: v})
+}
+
+func (tx *Tx) linsert(key, op string, e *keyspace.Entry, i int, v []byte) {
+	e.List.Insert(i, v)
+	tx.record(key, op, Edit{Kind: EditLInsert, Index: i, After: v})
+}
+
+func (tx *Tx) lremove(key, op string, e *keyspace.Entry, i int) []byte {
+	v := e.List.Remove(i)
+	tx.record(key, op, Edit{Kind: EditLRemove, Index: i, Before: v})
+	return v
+}
+
+// onRollback runs f if the transaction rolls back (or re-runs).
+func (tx *Tx) onRollback(f func()) { tx.undoF = append(tx.undoF, f) }
+
+// afterCommit runs f after the transaction commits and unlocks (not if it
+// rolls back).
+func (tx *Tx) afterCommit(f func()) { tx.after = append(tx.after, f) }
+
+// ---------------------------------------------------------------------
+// Lookups.
+// ---------------------------------------------------------------------
+
+// lookup returns the live entry of key in the current db, locking it. In
+// a write transaction an expired key is deleted (an "expired" mutation);
+// in a read one it is just absent. The entry must not be modified: use
+// lookupW for that.
+func (tx *Tx) lookup(key string) *keyspace.Entry {
+	tx.lockKey(tx.db, key)
+	e := tx.c.ks.Get(tx.db, key)
+	if e == nil {
+		return nil
+	}
+	if e.Expired(tx.nowMs) {
+		if tx.write {
+			tx.del(key, "expired")
+		}
+		return nil
+	}
+	return e
+}
+
+// lookupW returns the live entry of key, copied up into the top layer so
+// that it may be modified, or nil. It requires a write transaction.
+func (tx *Tx) lookupW(key string) *keyspace.Entry {
+	tx.mustWrite()
+	if tx.lookup(key) == nil {
+		return nil
+	}
+	return tx.c.ks.ForWrite(tx.db, key)
+}
+
+// lookupKind is lookupW or lookup with a type check: it returns nil when
+// the key is absent and ErrWrongType when it holds another kind.
+func (tx *Tx) lookupKind(key string, k keyspace.Kind, write bool) (*keyspace.Entry, error) {
+	var e *keyspace.Entry
+	if write {
+		e = tx.lookupW(key)
+	} else {
+		e = tx.lookup(key)
+	}
+	if e != nil && e.Kind != k {
+		return nil, ErrWrongType
+	}
+	return e, nil
+}
+
+// do runs fn as a one-command transaction on this handle's database with
+// keys locked up front (in sorted order), so it never re-runs.
+func (d *DB) do(write bool, fn func(tx *Tx) error, keys ...string) error {
+	var buf [4]keyspace.Stripe
+	pre := buf[:0]
+	for _, k := range keys {
+		pre = append(pre, d.c.ks.StripeOf(d.db, k))
+	}
+	return d.c.run(d.db, write, pre, fn)
+}

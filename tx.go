@@ -1,0 +1,146 @@
+package potato
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"rustypotato/internal/keyspace"
+)
+
+// Watcher is Redis's WATCH: it marks keys, and reports whether any of them
+// was modified (written, deleted, expired, flushed) since it began watching.
+// Use Tx.Check inside Update to abort a transaction atomically when a
+// watched key changed. A Watcher is safe for concurrent use; Close it when
+// done (UNWATCH), or its registrations stay.
+type Watcher struct {
+	c     *core
+	dirty atomic.Bool
+	mu    sync.Mutex
+	keys  []watchedKey
+}
+
+type watchedKey struct {
+	db      int
+	key     string
+	expired bool // logically expired when watched (Redis 7 semantics)
+	at      int64
+}
+
+// WatchKeys starts watching keys of this handle's database and returns a
+// new Watcher. Add watches more keys, of any database.
+func (d *DB) WatchKeys(keys ...string) *Watcher {
+	w := &Watcher{c: d.c}
+	w.Add(d, keys...)
+	return w
+}
+
+// Add watches keys of database d (a handle on the same store).
+func (w *Watcher) Add(d *DB, keys ...string) {
+	c := w.c
+	now := c.nowMs()
+	for _, k := range keys {
+		s := c.ks.StripeOf(d.db, k)
+		c.ks.Lock(s)
+		m := c.watched[s]
+		if m == nil {
+			m = make(map[string][]*Watcher)
+			c.watched[s] = m
+		}
+		m[k] = append(m[k], w)
+		wk := watchedKey{db: d.db, key: k}
+		if e := c.ks.Get(d.db, k); e != nil && e.Expired(now) {
+			wk.expired = true
+		} else if e != nil {
+			wk.at = e.ExpireAt
+		}
+		c.ks.Unlock(s)
+		w.mu.Lock()
+		w.keys = append(w.keys, wk)
+		w.mu.Unlock()
+	}
+}
+
+// Changed reports whether a watched key was modified since it was watched.
+func (w *Watcher) Changed() bool {
+	if w.dirty.Load() {
+		return true
+	}
+	// A key that was live when watched and has since passed its deadline
+	// counts as modified, even before expiry removes it (as in Redis 7).
+	now := w.c.nowMs()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, wk := range w.keys {
+		if !wk.expired && wk.at != 0 && wk.at <= now {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops watching all keys (UNWATCH). The Watcher may not be reused.
+func (w *Watcher) Close() {
+	c := w.c
+	w.mu.Lock()
+	keys := w.keys
+	w.keys = nil
+	w.mu.Unlock()
+	for _, wk := range keys {
+		s := c.ks.StripeOf(wk.db, wk.key)
+		c.ks.Lock(s)
+		ws := c.watched[s][wk.key]
+		out := ws[:0]
+		for _, x := range ws {
+			if x != w {
+				out = append(out, x)
+			}
+		}
+		if len(out) == 0 {
+			delete(c.watched[s], wk.key)
+		} else {
+			c.watched[s][wk.key] = out
+		}
+		c.ks.Unlock(s)
+	}
+}
+
+// Check locks the keys watched by w and returns ErrTxAborted if any of
+// them changed since it was watched. Called first in an Update closure, it
+// makes EXEC's check-and-run atomic.
+func (tx *Tx) Check(w *Watcher) error {
+	w.mu.Lock()
+	keys := append([]watchedKey(nil), w.keys...)
+	w.mu.Unlock()
+	for _, wk := range keys {
+		tx.lockKey(wk.db, wk.key)
+	}
+	if w.Changed() {
+		return ErrTxAborted
+	}
+	return nil
+}
+
+// touchWatched marks the watchers of (db, key) dirty. The caller holds the
+// key's stripe for writing.
+func (c *core) touchWatched(db int, key string) {
+	s := c.ks.StripeOf(db, key)
+	m := c.watched[s]
+	if len(m) == 0 {
+		return
+	}
+	for _, w := range m[key] {
+		w.dirty.Store(true)
+	}
+}
+
+// touchWatchedDB marks every watcher of database db dirty. The caller holds
+// every stripe of db.
+func (c *core) touchWatchedDB(db int) {
+	for i := 0; i < keyspace.NumShards; i++ {
+		for _, ws := range c.watched[db*keyspace.NumShards+i] {
+			for _, w := range ws {
+				w.dirty.Store(true)
+			}
+		}
+	}
+}
