@@ -17,7 +17,7 @@ type Mutation struct {
 	Seq   uint64    // position in the branch's total order of mutations
 	Time  time.Time // when the command ran (the DB's Clock)
 	DB    int       // numbered database, 0..15
-	Key   string    // the key changed
+	Key   string    // the key changed ("" for FLUSHDB and SWAPDB)
 	Op    string    // Redis keyspace-event name: "set", "del", "expired", "hset", "lpush", ...
 	Edits []Edit    // the primitive changes, in order, with before-images
 }
@@ -53,6 +53,11 @@ const (
 	EditLInsert
 	// EditLRemove removes element Index, which was Before.
 	EditLRemove
+	// EditFlushDB empties the whole database (the Mutation's Key is "").
+	EditFlushDB
+	// EditSwapDB exchanges the contents of the Mutation's DB and database
+	// Index (the Mutation's Key is "").
+	EditSwapDB
 )
 
 // Edit is one primitive change within a Mutation.
@@ -63,6 +68,13 @@ type Edit struct {
 	Before, After          []byte
 	Deadline, PrevDeadline int64
 
-	prev *keyspace.Entry // EditSet, EditDel: the detached previous entry
-	next *keyspace.Entry // EditSet: the entry stored
+	prev    *keyspace.Entry // EditSet, EditDel: the detached previous entry
+	next    *keyspace.Entry // EditSet: the entry stored
+	flushed keyspace.DBData // EditFlushDB: the old contents
+}
+
+// dbWide reports whether m changes a whole database (FLUSHDB, SWAPDB)
+// rather than one key.
+func (m *Mutation) dbWide() bool {
+	return len(m.Edits) == 1 && (m.Edits[0].Kind == EditFlushDB || m.Edits[0].Kind == EditSwapDB)
 }

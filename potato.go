@@ -208,6 +208,11 @@ func (c *core) run(db int, write bool, pre []keyspace.Stripe, fn func(tx *Tx) er
 	tx.db, tx.write, tx.done = db, write, false
 	defer func() {
 		tx.done = true
+		// Clear, not just truncate: a pooled Tx must not pin old values.
+		clear(tx.muts)
+		clear(tx.after)
+		clear(tx.undoF)
+		clear(tx.pushed)
 		tx.held, tx.muts, tx.after = tx.held[:0], tx.muts[:0], tx.after[:0]
 		tx.undoF, tx.pushed = tx.undoF[:0], tx.pushed[:0]
 		c.txPool.Put(tx)
@@ -364,10 +369,17 @@ func (tx *Tx) commit() {
 		m := &tx.muts[i]
 		m.Seq = first + uint64(i)
 		m.Time = tx.now
-		if e := tx.c.ks.Get(m.DB, m.Key); e != nil {
-			e.Version = m.Seq
+		if m.dbWide() {
+			c.touchWatchedDB(m.DB)
+			if m.Edits[0].Kind == EditSwapDB {
+				c.touchWatchedDB(m.Edits[0].Index)
+			}
+		} else {
+			if e := tx.c.ks.Get(m.DB, m.Key); e != nil {
+				e.Version = m.Seq
+			}
+			c.touchWatched(m.DB, m.Key)
 		}
-		c.touchWatched(m.DB, m.Key)
 		for _, fn := range subs {
 			fn(m)
 		}
@@ -403,6 +415,12 @@ func (tx *Tx) undo(db int, key string, ed *Edit) {
 		return
 	case EditDel:
 		ks.Put(db, key, ed.prev)
+		return
+	case EditFlushDB:
+		ks.Restore(db, ed.flushed)
+		return
+	case EditSwapDB:
+		ks.Swap(db, ed.Index)
 		return
 	}
 	e := ks.ForWrite(db, key)

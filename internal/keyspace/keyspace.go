@@ -178,6 +178,9 @@ func (ks *Keyspace) ForWrite(db int, key string) *Entry {
 func (e *Entry) Clone() *Entry {
 	c := *e
 	c.slot = -1
+	// Cap the copy's string so that an APPEND to either entry reallocates
+	// instead of writing into bytes the other one shares.
+	c.Str = e.Str[:len(e.Str):len(e.Str)]
 	if e.Hash != nil {
 		c.Hash = e.Hash.Clone()
 	}
@@ -302,11 +305,22 @@ func (ks *Keyspace) Expiring(db int) int {
 	return n
 }
 
-// Flush empties database db. The caller holds every stripe of db
-// (LockDB). It returns the old contents as a detached layer database, so
-// the caller can hand it to a background goroutine or inspect it.
-func (ks *Keyspace) Flush(db int) {
+// DBData is the detached contents of one database, as returned by Flush.
+type DBData struct{ l *layerDB }
+
+// Flush empties database db in O(1) and returns its old contents, which
+// Restore puts back (to undo a flush in a rolled-back transaction). The
+// caller holds every stripe of db.
+func (ks *Keyspace) Flush(db int) DBData {
+	old := ks.top.dbs[db]
 	ks.top.dbs[db] = newLayerDB()
+	return DBData{l: old}
+}
+
+// Restore replaces database db's contents with d. The caller holds every
+// stripe of db.
+func (ks *Keyspace) Restore(db int, d DBData) {
+	ks.top.dbs[db] = d.l
 }
 
 // Swap exchanges the contents of databases a and b. The caller holds every

@@ -1,0 +1,565 @@
+package potato
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"rustypotato/internal/keyspace"
+)
+
+// NoExpiry is what TTL returns for a key that has no deadline (Redis -1).
+const NoExpiry time.Duration = -1
+
+// ExpireCond is the condition of EXPIRE's NX, XX, GT and LT options.
+type ExpireCond uint8
+
+// The conditions under which ExpireArgs sets a deadline.
+const (
+	ExpireAlways ExpireCond = iota // no condition
+	ExpireNX                       // only if the key has no deadline
+	ExpireXX                       // only if the key has a deadline
+	ExpireGT                       // only if the new deadline is later (no deadline counts as infinite)
+	ExpireLT                       // only if the new deadline is earlier (no deadline counts as infinite)
+)
+
+// ScanArgs are SCAN's options.
+type ScanArgs struct {
+	Match string // glob pattern (Redis rules); empty matches all
+	Count int64  // keys to visit per call, a hint; 0 means 10
+	Type  string // only keys of this type ("string", "hash", "list"); empty: all
+}
+
+func typeName(k keyspace.Kind) string {
+	switch k {
+	case keyspace.KindString:
+		return "string"
+	case keyspace.KindHash:
+		return "hash"
+	case keyspace.KindList:
+		return "list"
+	}
+	return "none"
+}
+
+// Del deletes keys (DEL) and returns how many existed.
+func (tx *Tx) Del(keys ...string) (int64, error) {
+	tx.mustWrite()
+	var n int64
+	for _, k := range keys {
+		if tx.lookupW(k) != nil && tx.del(k, "del") {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Del deletes keys (DEL, UNLINK) and returns how many existed.
+func (d *DB) Del(keys ...string) (n int64, err error) {
+	err = d.do(true, func(tx *Tx) error { n, err = tx.Del(keys...); return err }, keys...)
+	return
+}
+
+// Unlink is Del: values are always released in the background by the Go
+// runtime, so UNLINK and DEL are the same.
+func (tx *Tx) Unlink(keys ...string) (int64, error) { return tx.Del(keys...) }
+
+// Unlink is Del (UNLINK); see Tx.Unlink.
+func (d *DB) Unlink(keys ...string) (int64, error) { return d.Del(keys...) }
+
+// Exists returns how many of keys exist, counting repeats (EXISTS).
+func (tx *Tx) Exists(keys ...string) (int64, error) {
+	var n int64
+	for _, k := range keys {
+		if tx.lookup(k) != nil {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Exists returns how many of keys exist, counting repeats (EXISTS).
+func (d *DB) Exists(keys ...string) (n int64, err error) {
+	err = d.do(false, func(tx *Tx) error { n, err = tx.Exists(keys...); return err }, keys...)
+	return
+}
+
+// Type returns the type of key's value: "string", "hash", "list", or
+// "none" if it does not exist (TYPE).
+func (tx *Tx) Type(key string) (string, error) {
+	e := tx.lookup(key)
+	if e == nil {
+		return "none", nil
+	}
+	return typeName(e.Kind), nil
+}
+
+// Type returns the type of key's value, "none" if it does not exist (TYPE).
+func (d *DB) Type(key string) (t string, err error) {
+	err = d.do(false, func(tx *Tx) error { t, err = tx.Type(key); return err }, key)
+	return
+}
+
+// ExpireArgs sets key's deadline to at if cond holds (EXPIRE, PEXPIRE,
+// EXPIREAT, PEXPIREAT with NX/XX/GT/LT) and reports whether it did. A
+// deadline not in the future deletes the key, as in Redis.
+func (tx *Tx) ExpireArgs(key string, at time.Time, cond ExpireCond) (bool, error) {
+	tx.mustWrite()
+	e := tx.lookupW(key)
+	if e == nil {
+		return false, nil
+	}
+	when := at.UnixMilli()
+	cur := e.ExpireAt
+	switch cond {
+	case ExpireNX:
+		if cur != 0 {
+			return false, nil
+		}
+	case ExpireXX:
+		if cur == 0 {
+			return false, nil
+		}
+	case ExpireGT:
+		if cur == 0 || when <= cur {
+			return false, nil
+		}
+	case ExpireLT:
+		if cur != 0 && when >= cur {
+			return false, nil
+		}
+	}
+	if when <= tx.nowMs {
+		tx.del(key, "del")
+		return true, nil
+	}
+	tx.expire(key, "expire", e, when)
+	return true, nil
+}
+
+// ExpireArgs sets key's deadline if cond holds; see Tx.ExpireArgs.
+func (d *DB) ExpireArgs(key string, at time.Time, cond ExpireCond) (ok bool, err error) {
+	err = d.do(true, func(tx *Tx) error { ok, err = tx.ExpireArgs(key, at, cond); return err }, key)
+	return
+}
+
+// Expire makes key expire after ttl (EXPIRE, PEXPIRE) and reports whether
+// the key exists. A ttl <= 0 deletes the key.
+func (tx *Tx) Expire(key string, ttl time.Duration) (bool, error) {
+	return tx.ExpireArgs(key, tx.now.Add(ttl), ExpireAlways)
+}
+
+// Expire makes key expire after ttl (EXPIRE, PEXPIRE) and reports whether
+// the key exists. A ttl <= 0 deletes the key.
+func (d *DB) Expire(key string, ttl time.Duration) (ok bool, err error) {
+	err = d.do(true, func(tx *Tx) error { ok, err = tx.Expire(key, ttl); return err }, key)
+	return
+}
+
+// ExpireAt makes key expire at t (EXPIREAT, PEXPIREAT) and reports whether
+// the key exists. A time not in the future deletes the key.
+func (tx *Tx) ExpireAt(key string, t time.Time) (bool, error) {
+	return tx.ExpireArgs(key, t, ExpireAlways)
+}
+
+// ExpireAt makes key expire at t (EXPIREAT, PEXPIREAT).
+func (d *DB) ExpireAt(key string, t time.Time) (ok bool, err error) {
+	return d.ExpireArgs(key, t, ExpireAlways)
+}
+
+// Persist removes key's deadline (PERSIST) and reports whether it had one.
+func (tx *Tx) Persist(key string) (bool, error) {
+	e := tx.lookupW(key)
+	if e == nil || e.ExpireAt == 0 {
+		return false, nil
+	}
+	tx.expire(key, "persist", e, 0)
+	return true, nil
+}
+
+// Persist removes key's deadline (PERSIST) and reports whether it had one.
+func (d *DB) Persist(key string) (ok bool, err error) {
+	err = d.do(true, func(tx *Tx) error { ok, err = tx.Persist(key); return err }, key)
+	return
+}
+
+// TTL returns the time left before key expires, with millisecond
+// precision (TTL, PTTL): NoExpiry if it has no deadline, ErrNotFound if it
+// does not exist.
+func (tx *Tx) TTL(key string) (time.Duration, error) {
+	e := tx.lookup(key)
+	if e == nil {
+		return 0, ErrNotFound
+	}
+	if e.ExpireAt == 0 {
+		return NoExpiry, nil
+	}
+	left := e.ExpireAt - tx.nowMs
+	if left < 0 {
+		left = 0
+	}
+	return time.Duration(left) * time.Millisecond, nil
+}
+
+// TTL returns the time left before key expires; see Tx.TTL.
+func (d *DB) TTL(key string) (ttl time.Duration, err error) {
+	err = d.do(false, func(tx *Tx) error { ttl, err = tx.TTL(key); return err }, key)
+	return
+}
+
+// ExpireTime returns key's deadline (EXPIRETIME, PEXPIRETIME): the zero
+// Time if it has none, ErrNotFound if the key does not exist.
+func (tx *Tx) ExpireTime(key string) (time.Time, error) {
+	e := tx.lookup(key)
+	if e == nil {
+		return time.Time{}, ErrNotFound
+	}
+	if e.ExpireAt == 0 {
+		return time.Time{}, nil
+	}
+	return time.UnixMilli(e.ExpireAt), nil
+}
+
+// ExpireTime returns key's deadline; see Tx.ExpireTime.
+func (d *DB) ExpireTime(key string) (t time.Time, err error) {
+	err = d.do(false, func(tx *Tx) error { t, err = tx.ExpireTime(key); return err }, key)
+	return
+}
+
+// markIfList tells blocked clients that key may now hold elements.
+func (tx *Tx) markIfList(e *keyspace.Entry, key string) {
+	if e.Kind == keyspace.KindList {
+		tx.pushed = append(tx.pushed, blockedKey{db: tx.db, key: key})
+	}
+}
+
+// Rename renames src to dst, replacing dst (RENAME). The deadline moves
+// with the value. It returns ErrNoSuchKey if src does not exist.
+func (tx *Tx) Rename(src, dst string) error {
+	_, err := tx.rename(src, dst, false)
+	return err
+}
+
+func (tx *Tx) rename(src, dst string, nx bool) (bool, error) {
+	tx.mustWrite()
+	e := tx.lookupW(src)
+	if e == nil {
+		return false, ErrNoSuchKey
+	}
+	if src == dst {
+		return !nx, nil
+	}
+	if d := tx.lookupW(dst); d != nil && nx {
+		return false, nil
+	}
+	tx.del(src, "rename_from")
+	tx.put(dst, "rename_to", e)
+	tx.markIfList(e, dst)
+	return true, nil
+}
+
+// Rename renames src to dst, replacing dst (RENAME).
+func (d *DB) Rename(src, dst string) error {
+	return d.do(true, func(tx *Tx) error { return tx.Rename(src, dst) }, src, dst)
+}
+
+// RenameNX renames src to dst only if dst does not exist (RENAMENX), and
+// reports whether it did.
+func (tx *Tx) RenameNX(src, dst string) (bool, error) {
+	return tx.rename(src, dst, true)
+}
+
+// RenameNX renames src to dst only if dst does not exist (RENAMENX).
+func (d *DB) RenameNX(src, dst string) (ok bool, err error) {
+	err = d.do(true, func(tx *Tx) error { ok, err = tx.RenameNX(src, dst); return err }, src, dst)
+	return
+}
+
+// Copy copies the value (and deadline) of src to dst in database dstDB
+// (COPY ... DB dstDB [REPLACE]) and reports whether it did: not when src is
+// missing, nor when dst exists and replace is false. Copying a key onto
+// itself returns ErrSameObject.
+func (tx *Tx) Copy(src, dst string, dstDB int, replace bool) (bool, error) {
+	tx.mustWrite()
+	if dstDB < 0 || dstDB >= NumDBs {
+		return false, ErrDBIndex
+	}
+	if dstDB == tx.db && src == dst {
+		return false, ErrSameObject
+	}
+	e := tx.lookup(src)
+	if e == nil {
+		return false, nil
+	}
+	c := e.Clone()
+	srcDB := tx.db
+	tx.db = dstDB
+	defer func() { tx.db = srcDB }()
+	if tx.lookupW(dst) != nil {
+		if !replace {
+			return false, nil
+		}
+		tx.del(dst, "del")
+	}
+	tx.put(dst, "copy_to", c)
+	tx.markIfList(c, dst)
+	return true, nil
+}
+
+// Copy copies src to dst in database dstDB; see Tx.Copy.
+func (d *DB) Copy(src, dst string, dstDB int, replace bool) (ok bool, err error) {
+	err = d.c.run(d.db, true, nil, func(tx *Tx) error {
+		tx.lockKey(d.db, src)
+		if dstDB >= 0 && dstDB < NumDBs {
+			tx.lockKey(dstDB, dst)
+		}
+		ok, err = tx.Copy(src, dst, dstDB, replace)
+		return err
+	})
+	return
+}
+
+// Move moves key to database db (MOVE) and reports whether it did: not if
+// key is missing here or exists there.
+func (tx *Tx) Move(key string, db int) (bool, error) {
+	tx.mustWrite()
+	if db < 0 || db >= NumDBs {
+		return false, ErrDBIndex
+	}
+	if db == tx.db {
+		return false, ErrSameObject
+	}
+	e := tx.lookupW(key)
+	if e == nil {
+		return false, nil
+	}
+	src := tx.db
+	tx.db = db
+	exists := tx.lookupW(key) != nil
+	tx.db = src
+	if exists {
+		return false, nil
+	}
+	tx.del(key, "move_from")
+	tx.db = db
+	tx.put(key, "move_to", e)
+	tx.markIfList(e, key)
+	tx.db = src
+	return true, nil
+}
+
+// Move moves key to database db (MOVE); see Tx.Move.
+func (d *DB) Move(key string, db int) (ok bool, err error) {
+	err = d.c.run(d.db, true, nil, func(tx *Tx) error {
+		ok, err = tx.Move(key, db)
+		return err
+	})
+	return
+}
+
+// Keys returns the keys matching the glob pattern (KEYS). It sees one
+// consistent state of the database and is O(N) in its size.
+func (tx *Tx) Keys(pattern string) ([]string, error) {
+	tx.lockDB(tx.db)
+	var out []string
+	all := pattern == "*"
+	for i := 0; i < keyspace.NumShards; i++ {
+		s := keyspace.Stripe(tx.db*keyspace.NumShards + i)
+		tx.c.ks.ShardKeys(s, func(k string, e *keyspace.Entry) bool {
+			if e != nil && !e.Expired(tx.nowMs) && (all || keyspace.Match(pattern, k, false)) {
+				out = append(out, k)
+			}
+			return true
+		})
+	}
+	return out, nil
+}
+
+// Keys returns the keys matching the glob pattern (KEYS).
+func (d *DB) Keys(pattern string) (keys []string, err error) {
+	err = d.do(false, func(tx *Tx) error { keys, err = tx.Keys(pattern); return err })
+	return
+}
+
+// Scan returns some keys and the cursor for the next call (SCAN); start
+// and end with cursor 0. A full scan returns every key that exists
+// throughout it at least once, even while others are written; a key may
+// be returned more than once.
+func (tx *Tx) Scan(cursor uint64, a ScanArgs) ([]string, uint64, error) {
+	count := a.Count
+	if count <= 0 {
+		count = 10
+	}
+	shard := int(cursor % keyspace.NumShards)
+	next := cursor / keyspace.NumShards
+	if next > 1<<31 {
+		return nil, 0, nil
+	}
+	var out []string
+	visited := int64(0)
+	for shard < keyspace.NumShards && visited < count {
+		s := keyspace.Stripe(tx.db*keyspace.NumShards + shard)
+		tx.acquire(s)
+		budget := count - visited
+		if budget > 1<<20 {
+			budget = 1 << 20
+		}
+		n := 0
+		nx := tx.c.ks.ScanShard(s, int(next), int(budget), func(k string, e *keyspace.Entry) {
+			n++
+			if e == nil || e.Expired(tx.nowMs) {
+				return
+			}
+			if a.Type != "" && !equalFold(a.Type, typeName(e.Kind)) {
+				return
+			}
+			if a.Match != "" && a.Match != "*" && !keyspace.Match(a.Match, k, false) {
+				return
+			}
+			out = append(out, k)
+		})
+		visited += int64(n)
+		if nx == 0 {
+			shard++
+			next = 0
+			if n == 0 {
+				visited++ // an empty shard still costs a step
+			}
+		} else {
+			next = uint64(nx)
+		}
+	}
+	if shard >= keyspace.NumShards {
+		return out, 0, nil
+	}
+	return out, next*keyspace.NumShards + uint64(shard), nil
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	return true
+}
+
+// Scan returns some keys and the next cursor (SCAN); see Tx.Scan. Each
+// call locks only the stripes it visits, one at a time.
+func (d *DB) Scan(cursor uint64, a ScanArgs) (keys []string, next uint64, err error) {
+	// Scan in stripe-sized steps so that no call holds many locks.
+	err = d.do(false, func(tx *Tx) error {
+		keys, next, err = tx.Scan(cursor, a)
+		return err
+	})
+	return
+}
+
+// RandomKey returns a random live key (RANDOMKEY), ErrNotFound if the
+// database is empty.
+func (tx *Tx) RandomKey() (string, error) {
+	start := rand.IntN(keyspace.NumShards)
+	for tries := 0; tries < 4; tries++ {
+		for i := 0; i < keyspace.NumShards; i++ {
+			s := keyspace.Stripe(tx.db*keyspace.NumShards + (start+i)%keyspace.NumShards)
+			tx.acquire(s)
+			n := tx.c.ks.ShardLen(s)
+			if n == 0 {
+				continue
+			}
+			for j := 0; j < 8; j++ {
+				k, e := tx.c.ks.KeyAt(s, rand.IntN(n))
+				if e != nil && !e.Expired(tx.nowMs) {
+					return k, nil
+				}
+			}
+		}
+		start = rand.IntN(keyspace.NumShards)
+	}
+	return "", ErrNotFound
+}
+
+// RandomKey returns a random live key (RANDOMKEY).
+func (d *DB) RandomKey() (k string, err error) {
+	err = d.do(false, func(tx *Tx) error { k, err = tx.RandomKey(); return err })
+	return
+}
+
+// DBSize returns the number of keys in the database (DBSIZE), counting
+// keys past their deadline that expiry has not removed yet, like Redis.
+func (tx *Tx) DBSize() (int64, error) {
+	return int64(tx.c.ks.Len(tx.db)), nil
+}
+
+// DBSize returns the number of keys in the database (DBSIZE).
+func (d *DB) DBSize() (int64, error) {
+	if d.c.closed.Load() {
+		return 0, ErrClosed
+	}
+	return int64(d.c.ks.Len(d.db)), nil
+}
+
+// FlushDB deletes every key of the database (FLUSHDB) in O(1).
+func (tx *Tx) FlushDB() error {
+	tx.mustWrite()
+	tx.lockDB(tx.db)
+	data := tx.c.ks.Flush(tx.db)
+	tx.muts = append(tx.muts, Mutation{DB: tx.db, Op: "flushdb",
+		Edits: []Edit{{Kind: EditFlushDB, flushed: data}}})
+	return nil
+}
+
+// FlushDB deletes every key of the database (FLUSHDB).
+func (d *DB) FlushDB() error {
+	return d.do(true, func(tx *Tx) error { return tx.FlushDB() })
+}
+
+// FlushAll deletes every key of every database (FLUSHALL).
+func (tx *Tx) FlushAll() error {
+	cur := tx.db
+	defer func() { tx.db = cur }()
+	for i := 0; i < NumDBs; i++ {
+		tx.db = i
+		if err := tx.FlushDB(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FlushAll deletes every key of every database (FLUSHALL).
+func (d *DB) FlushAll() error {
+	return d.do(true, func(tx *Tx) error { return tx.FlushAll() })
+}
+
+// SwapDB exchanges the contents of databases a and b (SWAPDB).
+func (tx *Tx) SwapDB(a, b int) error {
+	tx.mustWrite()
+	if a < 0 || a >= NumDBs || b < 0 || b >= NumDBs {
+		return ErrDBIndex
+	}
+	if a == b {
+		return nil
+	}
+	lo, hi := min(a, b), max(a, b)
+	tx.lockDB(lo)
+	tx.lockDB(hi)
+	tx.c.ks.Swap(a, b)
+	tx.muts = append(tx.muts, Mutation{DB: a, Op: "swapdb",
+		Edits: []Edit{{Kind: EditSwapDB, Index: b}}})
+	return nil
+}
+
+// SwapDB exchanges the contents of databases a and b (SWAPDB).
+func (d *DB) SwapDB(a, b int) error {
+	return d.do(true, func(tx *Tx) error { return tx.SwapDB(a, b) })
+}
