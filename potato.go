@@ -28,11 +28,11 @@ type DB struct {
 
 // core is the state shared by all handles of one store.
 type core struct {
-	opts  Options
-	log   *slog.Logger
-	ks    *keyspace.Keyspace
-	seq   atomic.Uint64
-	subs  atomic.Pointer[[]func(*Mutation)]
+	opts   Options
+	log    *slog.Logger
+	ks     *keyspace.Keyspace
+	seq    atomic.Uint64
+	subs   atomic.Pointer[[]func(*Mutation)]
 	subMu  sync.Mutex // serializes changes to subs and subIDs
 	subIDs []*func(*Mutation)
 
@@ -143,17 +143,17 @@ func (c *core) subscribe(fn func(*Mutation)) (cancel func()) {
 // must not have side effects outside the Tx other than on its final run
 // (the run whose result Update returns).
 type Tx struct {
-	c     *core
-	db    int
-	write bool
-	done  bool
-	held  []heldLock
-	muts  []Mutation
-	after []func()
-	undoF []func() // run on rollback (e.g. to un-serve a blocked waiter)
+	c      *core
+	db     int
+	write  bool
+	done   bool
+	held   []heldLock
+	muts   []Mutation
+	after  []func()
+	undoF  []func()     // run on rollback (e.g. to un-serve a blocked waiter)
 	pushed []blockedKey // keys that received elements (for blocked clients)
-	nowMs int64
-	now   time.Time
+	nowMs  int64
+	now    time.Time
 }
 
 type heldLock struct {
