@@ -39,7 +39,8 @@ const (
 	EditExpire
 	// EditHSet sets hash field Field from Before (nil if new) to After.
 	EditHSet
-	// EditHDel removes hash field Field, whose value was Before.
+	// EditHDel removes hash field Field, whose value was Before, from
+	// slot Index (undo puts it back there, so HSCAN cursors stay valid).
 	EditHDel
 	// EditLPush and EditRPush add After at the head or tail of a list.
 	EditLPush

@@ -437,7 +437,7 @@ func (tx *Tx) undo(db int, key string, ed *Edit) {
 			e.Hash.Set(ed.Field, ed.Before)
 		}
 	case EditHDel:
-		e.Hash.Set(ed.Field, ed.Before)
+		e.Hash.Restore(ed.Field, ed.Before, ed.Index)
 	case EditLPush:
 		e.List.PopFront()
 	case EditRPush:
@@ -526,9 +526,10 @@ func (tx *Tx) hset(key, op string, e *keyspace.Entry, field string, v []byte) (e
 }
 
 func (tx *Tx) hdel(key, op string, e *keyspace.Entry, field string) bool {
-	old, existed := e.Hash.Del(field)
+	slot, existed := e.Hash.Slot(field)
 	if existed {
-		tx.record(key, op, Edit{Kind: EditHDel, Field: field, Before: old})
+		old, _ := e.Hash.Del(field)
+		tx.record(key, op, Edit{Kind: EditHDel, Field: field, Index: slot, Before: old})
 	}
 	return existed
 }

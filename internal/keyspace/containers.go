@@ -64,6 +64,29 @@ func (h *Hash) Del(f string) (old []byte, existed bool) {
 	return old, true
 }
 
+// Slot returns the slot of field f, and whether f exists.
+func (h *Hash) Slot(f string) (int, bool) {
+	i, ok := h.idx[f]
+	return int(i), ok
+}
+
+// Restore undoes Del(f) of a field that was in slot i: the field Del moved
+// into slot i goes back to the end and f takes slot i again. Undoing
+// deletes newest first this way leaves every field in its old slot, so an
+// undone transaction cannot make an HSCAN in progress skip a field.
+func (h *Hash) Restore(f string, v []byte, i int) {
+	if i >= len(h.fields) {
+		h.idx[f] = int32(len(h.fields))
+		h.fields = append(h.fields, HashField{Name: f, Value: v})
+		return
+	}
+	moved := h.fields[i]
+	h.idx[moved.Name] = int32(len(h.fields))
+	h.fields = append(h.fields, moved)
+	h.fields[i] = HashField{Name: f, Value: v}
+	h.idx[f] = int32(i)
+}
+
 // At returns the field in slot i (0 <= i < Len()).
 func (h *Hash) At(i int) HashField { return h.fields[i] }
 
