@@ -114,7 +114,9 @@ func ParseLongDouble(s string) (LongDouble, bool) {
 			// strtold accepts "0x1A" without a binary exponent; big needs one.
 			s = s + "p0"
 		}
-	} else if strings.ContainsAny(lb, "abcdf") || strings.Count(lb, "e") > 1 {
+	} else if strings.ContainsAny(lb, "abcdfp") || strings.Count(lb, "e") > 1 {
+		// A binary exponent ('p') is hexadecimal only: strtold stops
+		// before it in "1p3", leaving trailing text.
 		return LongDouble{}, false
 	}
 	if body == "" || body == "." {
@@ -129,7 +131,24 @@ func ParseLongDouble(s string) (LongDouble, bool) {
 		// HUGE_VAL, which string2ld rejects.
 		return LongDouble{}, false
 	}
+	if e := f.MantExp(nil); f.Sign() != 0 && (e < minExp-1 || e == minExp-1 && isHalfMant(f)) {
+		// A nonzero literal that rounds to zero, being at most half the
+		// smallest denormal (a tie rounds to even, zero): strtold gives
+		// ERANGE with 0, which string2ld rejects too.
+		return LongDouble{}, false
+	}
 	return LongDouble{f: f}, true
+}
+
+// minExp is the big.Float exponent (mantissa in [0.5, 1)) of the smallest
+// long double denormal, 2^-16445.
+const minExp = -16444
+
+// isHalfMant reports whether |f| is a power of two (mantissa exactly 0.5).
+func isHalfMant(f *big.Float) bool {
+	m := new(big.Float)
+	f.MantExp(m)
+	return m.Abs(m).Cmp(big.NewFloat(0.5)) == 0
 }
 
 // validExpSigns reports whether every '+' or '-' in a lower-cased number
