@@ -26,6 +26,9 @@ var (
 	// ErrNaNOrInf is returned when a float increment would produce NaN or
 	// infinity.
 	ErrNaNOrInf = errors.New("potato: ERR increment would produce NaN or Infinity")
+	// ErrValueNaNOrInf is HINCRBYFLOAT's error for an increment that is
+	// itself NaN or infinite (Redis checks it before the key).
+	ErrValueNaNOrInf = errors.New("potato: ERR value is NaN or Infinity")
 	// ErrNoSuchKey is returned by RENAME and friends when the source key
 	// does not exist.
 	ErrNoSuchKey = errors.New("potato: ERR no such key")
