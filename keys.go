@@ -294,11 +294,9 @@ func (tx *Tx) Copy(src, dst string, dstDB int, replace bool) (bool, error) {
 	srcDB := tx.db
 	tx.db = dstDB
 	defer func() { tx.db = srcDB }()
-	if tx.lookupW(dst) != nil {
-		if !replace {
-			return false, nil
-		}
-		tx.del(dst, "del")
+	// REPLACE overwrites in place: Redis announces only copy_to, no del.
+	if tx.lookupW(dst) != nil && !replace {
+		return false, nil
 	}
 	tx.put(dst, "copy_to", c)
 	tx.markIfList(c, dst)

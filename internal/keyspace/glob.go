@@ -6,6 +6,11 @@ package keyspace
 // point for the last '*' replaces Redis's recursion, so a hostile pattern
 // such as "*a*a*a*a*b" cannot make it exponential.
 func Match(p, s string, nocase bool) bool {
+	if len(s) == 0 {
+		// Redis's loop never starts on an empty string: only the empty
+		// pattern matches it, not even "*" (KEYS * and SCAN skip matching).
+		return len(p) == 0
+	}
 	pi, si := 0, 0
 	starP, starS := -1, -1
 	for si < len(s) || pi < len(p) {
