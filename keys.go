@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"rustypotato/internal/keyspace"
+	"rustypotato/internal/num"
 )
 
 // NoExpiry is what TTL returns for a key that has no deadline (Redis -1).
@@ -560,4 +561,65 @@ func (tx *Tx) SwapDB(a, b int) error {
 // SwapDB exchanges the contents of databases a and b (SWAPDB).
 func (d *DB) SwapDB(a, b int) error {
 	return d.do(true, func(tx *Tx) error { return tx.SwapDB(a, b) })
+}
+
+// ObjectInfo describes how a key's value is held (OBJECT).
+type ObjectInfo struct {
+	Type     string        // as TYPE reports it
+	Encoding string        // Redis 7.0's name for the equivalent encoding
+	Idle     time.Duration // time since the last read or write
+	RefCount int64         // Redis's refcount (shared small integers report 2147483647)
+}
+
+// Object returns how key's value is held (OBJECT ENCODING, IDLETIME,
+// REFCOUNT), or ErrNotFound. Encodings are reported with the names Redis
+// 7.0 would use for a value of that shape and size ("int", "embstr",
+// "raw", "listpack", "hashtable", "quicklist"), so tools that inspect them
+// keep working; the in-memory layout is RustyPotato's own. It does not
+// count as an access.
+func (tx *Tx) Object(key string) (ObjectInfo, error) {
+	tx.lockKey(tx.db, key)
+	e := tx.c.ks.Get(tx.db, key)
+	if e == nil || e.Expired(tx.nowMs) {
+		return ObjectInfo{}, ErrNotFound
+	}
+	oi := ObjectInfo{Type: typeName(e.Kind), RefCount: 1}
+	if last := e.LastAccess(); last > 0 && tx.nowMs/1000 > last {
+		oi.Idle = time.Duration(tx.nowMs/1000-last) * time.Second
+	}
+	switch e.Kind {
+	case keyspace.KindString:
+		switch v, isInt := num.ParseInt(e.Str); {
+		case isInt:
+			oi.Encoding = "int"
+			if v >= 0 && v < 10000 {
+				oi.RefCount = 2147483647
+			}
+		case len(e.Str) <= 44:
+			oi.Encoding = "embstr"
+		default:
+			oi.Encoding = "raw"
+		}
+	case keyspace.KindHash:
+		oi.Encoding = "listpack"
+		if e.Hash.Len() > 128 {
+			oi.Encoding = "hashtable"
+		} else {
+			for i := 0; i < e.Hash.Len(); i++ {
+				if f := e.Hash.At(i); len(f.Name) > 64 || len(f.Value) > 64 {
+					oi.Encoding = "hashtable"
+					break
+				}
+			}
+		}
+	case keyspace.KindList:
+		oi.Encoding = "quicklist"
+	}
+	return oi, nil
+}
+
+// Object returns how key's value is held; see Tx.Object.
+func (d *DB) Object(key string) (oi ObjectInfo, err error) {
+	err = d.do(false, func(tx *Tx) error { oi, err = tx.Object(key); return err }, key)
+	return
 }

@@ -41,6 +41,7 @@ type core struct {
 	watched [keyspace.NumDBs * keyspace.NumShards]map[string][]*Watcher
 
 	blocked blockedRegistry
+	ctr     counters
 
 	txPool  sync.Pool
 	closed  atomic.Bool
@@ -56,7 +57,7 @@ func Open(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &core{opts: o, log: o.Logger, ks: keyspace.New(), stop: make(chan struct{})}
+	c := &core{opts: o, log: o.Logger, ks: keyspace.New(), stop: make(chan struct{}), ctr: newCounters()}
 	c.txPool.New = func() any { return &Tx{c: c} }
 	c.blocked.init()
 	if o.ExpiryInterval > 0 {
@@ -369,6 +370,9 @@ func (tx *Tx) commit() {
 		m := &tx.muts[i]
 		m.Seq = first + uint64(i)
 		m.Time = tx.now
+		if m.Op == "expired" {
+			c.ctr.expired.Inc()
+		}
 		if m.dbWide() {
 			c.touchWatchedDB(m.DB)
 			if m.Edits[0].Kind == EditSwapDB {
@@ -589,14 +593,22 @@ func (tx *Tx) afterCommit(f func()) { tx.after = append(tx.after, f) }
 func (tx *Tx) lookup(key string) *keyspace.Entry {
 	tx.lockKey(tx.db, key)
 	e := tx.c.ks.Get(tx.db, key)
-	if e == nil {
-		return nil
-	}
-	if e.Expired(tx.nowMs) {
+	if e != nil && e.Expired(tx.nowMs) {
 		if tx.write {
 			tx.del(key, "expired")
 		}
-		return nil
+		e = nil
+	}
+	if !tx.write {
+		// Like Redis, count hits and misses of reads only.
+		if e == nil {
+			tx.c.ctr.misses.Inc()
+		} else {
+			tx.c.ctr.hits.Inc()
+		}
+	}
+	if e != nil {
+		e.Touch(tx.nowMs / 1000)
 	}
 	return e
 }
@@ -635,4 +647,54 @@ func (d *DB) do(write bool, fn func(tx *Tx) error, keys ...string) error {
 		pre = append(pre, d.c.ks.StripeOf(d.db, k))
 	}
 	return d.c.run(d.db, write, pre, fn)
+}
+
+// UpdateKeys is Update with the locks of keys (of this handle's database)
+// taken up front, in sorted order: a closure that touches only those keys
+// never re-runs. The server runs every command this way.
+func (d *DB) UpdateKeys(keys []string, fn func(tx *Tx) error) error {
+	return d.do(true, fn, keys...)
+}
+
+// ViewKeys is View with the locks of keys taken up front; see UpdateKeys.
+func (d *DB) ViewKeys(keys []string, fn func(tx *Tx) error) error {
+	return d.do(false, fn, keys...)
+}
+
+// Try runs fn as one step of the transaction: if fn returns an error, the
+// changes fn made are undone and the error is returned, while the changes
+// made before it stay and the transaction goes on. EXEC uses it so that a
+// failing command does not undo its neighbours, as in Redis.
+func (tx *Tx) Try(fn func(tx *Tx) error) error {
+	nm := len(tx.muts)
+	ne := 0
+	if nm > 0 {
+		ne = len(tx.muts[nm-1].Edits)
+	}
+	nu, np, na := len(tx.undoF), len(tx.pushed), len(tx.after)
+	err := fn(tx)
+	if err == nil {
+		return nil
+	}
+	// Undo, newest first, everything recorded after the savepoint.
+	for i := len(tx.muts) - 1; i >= nm-1 && i >= 0; i-- {
+		m := &tx.muts[i]
+		stop := 0
+		if i == nm-1 {
+			stop = ne
+		}
+		for j := len(m.Edits) - 1; j >= stop; j-- {
+			tx.undo(m.DB, m.Key, &m.Edits[j])
+		}
+		if i == nm-1 {
+			m.Edits = m.Edits[:ne]
+		}
+	}
+	for i := len(tx.undoF) - 1; i >= nu; i-- {
+		tx.undoF[i]()
+	}
+	clear(tx.muts[nm:])
+	tx.muts = tx.muts[:nm]
+	tx.undoF, tx.pushed, tx.after = tx.undoF[:nu], tx.pushed[:np], tx.after[:na]
+	return err
 }

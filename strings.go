@@ -92,17 +92,21 @@ func (d *DB) Get(key string) ([]byte, error) {
 		return nil, ErrClosed
 	}
 	s := c.ks.StripeOf(d.db, key)
+	now := c.nowMs()
 	c.ks.RLock(s)
 	e := c.ks.Get(d.db, key)
-	if e == nil || e.Expired(c.nowMs()) {
+	if e == nil || e.Expired(now) {
 		c.ks.RUnlock(s)
+		c.ctr.misses.Inc()
 		return nil, ErrNotFound
 	}
+	c.ctr.hits.Inc()
 	if e.Kind != keyspace.KindString {
 		c.ks.RUnlock(s)
 		return nil, ErrWrongType
 	}
 	v := e.Str[:len(e.Str):len(e.Str)]
+	e.Touch(now / 1000)
 	c.ks.RUnlock(s)
 	return v, nil
 }

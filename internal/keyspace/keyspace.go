@@ -46,7 +46,7 @@ type Entry struct {
 	List     *List  // KindList
 	ExpireAt int64  // deadline in Unix milliseconds; 0 means no expiry
 	Version  uint64 // seq of the last mutation of this key (for WATCH)
-	LRU      int64  // last access, Unix milliseconds
+	lru      int64  // last access, Unix seconds; atomic (readers touch it)
 	slot     int32  // index of the key in its shard's key slice
 }
 
@@ -54,6 +54,18 @@ type Entry struct {
 func (e *Entry) Expired(now int64) bool {
 	return e.ExpireAt != 0 && e.ExpireAt <= now
 }
+
+// Touch records an access at now (Unix seconds). Readers call it under a
+// shared lock, so it is atomic, and it writes only when the second
+// changed, to keep hot keys' cache lines clean.
+func (e *Entry) Touch(now int64) {
+	if atomic.LoadInt64(&e.lru) != now {
+		atomic.StoreInt64(&e.lru, now)
+	}
+}
+
+// LastAccess returns the last access time recorded by Touch (Unix seconds).
+func (e *Entry) LastAccess() int64 { return atomic.LoadInt64(&e.lru) }
 
 // Stripe identifies one lock stripe: a database and a shard within it.
 // Stripes order by (DB, Shard); multi-key operations lock in that order.

@@ -1,0 +1,43 @@
+package potato
+
+import "github.com/puzpuzpuz/xsync/v4"
+
+// Metrics is a snapshot of the store's counters and sizes, cheap to take
+// (no keyspace scan): what INFO and /metrics report.
+type Metrics struct {
+	Keys           [NumDBs]int64 // keys per database, as DBSIZE counts them
+	Expires        [NumDBs]int64 // keys with a deadline, per database
+	ExpiredKeys    int64         // keys removed because their deadline passed
+	KeyspaceHits   int64         // reads that found their key
+	KeyspaceMisses int64         // reads that did not
+	Mutations      uint64        // mutations committed since Open
+}
+
+// counters are updated on hot paths: striped, so cores do not fight over
+// one cache line.
+type counters struct {
+	hits    *xsync.Counter
+	misses  *xsync.Counter
+	expired *xsync.Counter
+}
+
+func newCounters() counters {
+	return counters{hits: xsync.NewCounter(), misses: xsync.NewCounter(), expired: xsync.NewCounter()}
+}
+
+// Metrics returns a snapshot of the store's counters.
+func (d *DB) Metrics() Metrics {
+	c := d.c
+	var m Metrics
+	for i := 0; i < NumDBs; i++ {
+		m.Keys[i] = int64(c.ks.Len(i))
+		if m.Keys[i] > 0 {
+			m.Expires[i] = int64(c.ks.Expiring(i))
+		}
+	}
+	m.ExpiredKeys = c.ctr.expired.Value()
+	m.KeyspaceHits = c.ctr.hits.Value()
+	m.KeyspaceMisses = c.ctr.misses.Value()
+	m.Mutations = c.seq.Load()
+	return m
+}

@@ -1,0 +1,398 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"rustypotato"
+	"rustypotato/internal/resp"
+)
+
+// Conn is one client connection: its reader, reply buffer and session
+// state (selected database, protocol, MULTI queue, WATCH). A Conn is used
+// by its own goroutine only, except for the fields documented as atomic.
+type Conn struct {
+	s    *Server
+	nc   net.Conn
+	src  *connSource
+	r    *resp.Reader
+	w    *resp.Writer
+	id   int64
+	db   *potato.DB
+	name string
+
+	created time.Time
+	lastCmd atomic.Int64 // Unix nanoseconds of the last command
+	cmdName atomic.Value // string: name of the last command, for CLIENT LIST
+
+	multi   *multiState
+	watcher *potato.Watcher
+
+	busy       atomic.Bool // executing a command (Shutdown waits)
+	closing    atomic.Bool // close after the current command
+	closed     atomic.Bool
+	closeAfter bool // QUIT: close once the reply is written
+	noEvict    bool
+	noTouch    bool
+
+	ctx    context.Context // cancelled when the connection closes
+	cancel context.CancelFunc
+
+	keys  []string // scratch: keys of the current command
+	lower []byte   // scratch: lower-cased command name
+}
+
+func (s *Server) newConn(nc net.Conn) *Conn {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &Conn{
+		s:       s,
+		nc:      nc,
+		id:      s.nextID.Add(1),
+		db:      s.DB,
+		created: time.Now(),
+		ctx:     ctx,
+		cancel:  cancel,
+	}
+	c.src = &connSource{nc: nc, c: c}
+	c.r = resp.NewReader(c.src, resp.Limits{
+		MaxBulkLen:      s.MaxBulkLen,
+		MaxMultiBulkLen: s.MaxMultiBulkLen,
+		MaxQueryBuffer:  s.MaxQueryBuffer,
+	})
+	c.w = resp.NewWriter(&countingWriter{w: nc, n: &s.stats.netOut})
+	c.lastCmd.Store(time.Now().UnixNano())
+	c.cmdName.Store("NULL")
+	return c
+}
+
+// connSource feeds the RESP reader from the socket, and keeps what a
+// watcher goroutine read while the connection was blocked.
+type connSource struct {
+	nc      net.Conn
+	c       *Conn
+	mu      sync.Mutex
+	pending []byte
+}
+
+func (cs *connSource) Read(p []byte) (int, error) {
+	cs.mu.Lock()
+	if len(cs.pending) > 0 {
+		n := copy(p, cs.pending)
+		cs.pending = cs.pending[n:]
+		cs.mu.Unlock()
+		return n, nil
+	}
+	cs.mu.Unlock()
+	n, err := cs.nc.Read(p)
+	cs.c.s.stats.netIn.Add(int64(n))
+	return n, err
+}
+
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (cw *countingWriter) Write(p []byte) (int, error) {
+	n, err := cw.w.Write(p)
+	cw.n.Add(int64(n))
+	return n, err
+}
+
+func (c *Conn) close() {
+	if c.closed.Swap(true) {
+		return
+	}
+	c.cancel()
+	c.nc.Close()
+}
+
+// closeWhenIdle closes the connection now if it is waiting for a command,
+// or after the command it is running.
+func (c *Conn) closeWhenIdle() {
+	c.closing.Store(true)
+	if !c.busy.Load() {
+		c.close()
+	}
+}
+
+func (c *Conn) serve() {
+	defer func() {
+		if r := recover(); r != nil {
+			c.s.log.Error("panic serving client; connection closed",
+				"id", c.id, "addr", c.nc.RemoteAddr().String(), "panic", r, "stack", string(debug.Stack()))
+		}
+		if c.watcher != nil {
+			c.watcher.Close()
+		}
+		c.close()
+	}()
+	for {
+		if c.s.IdleTimeout > 0 && c.r.Buffered() == 0 {
+			c.nc.SetReadDeadline(time.Now().Add(c.s.IdleTimeout))
+		}
+		args, err := c.r.ReadCommand()
+		if err != nil {
+			var pe *resp.ProtocolError
+			if errors.As(err, &pe) {
+				c.w.AppendError("ERR " + pe.Msg)
+				c.w.Flush()
+			}
+			return
+		}
+		if len(args) == 0 {
+			continue
+		}
+		c.busy.Store(true)
+		c.lastCmd.Store(time.Now().UnixNano())
+		c.dispatch(args)
+		c.busy.Store(false)
+		if c.r.Buffered() == 0 || c.w.Len() > 64<<10 {
+			if err := c.w.Flush(); err != nil {
+				return
+			}
+		}
+		if c.closeAfter || c.closing.Load() {
+			c.w.Flush()
+			return
+		}
+	}
+}
+
+// lookup finds the command named by name, case-insensitively, without
+// allocating.
+func (c *Conn) lookup(name []byte) *Command {
+	c.lower = append(c.lower[:0], name...)
+	for i, b := range c.lower {
+		if 'A' <= b && b <= 'Z' {
+			c.lower[i] = b + 'a' - 'A'
+		}
+	}
+	return c.s.table.cmds[string(c.lower)]
+}
+
+func (c *Conn) dispatch(args [][]byte) {
+	s := c.s
+	s.stats.totalCommands.Add(1)
+	cmd := c.lookup(args[0])
+	if cmd == nil {
+		c.rejectQueued()
+		c.replyErr(unknownCommand(args))
+		return
+	}
+	if cmd.sub != nil {
+		if len(args) >= 2 {
+			sc := cmd.sub[strings.ToLower(string(args[1]))]
+			if sc == nil {
+				c.rejectQueued()
+				c.replyErr(sanitize(fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(cmd.Name))))
+				return
+			}
+			cmd = sc
+		} else if cmd.conn == nil && cmd.run == nil {
+			c.rejectQueued()
+			c.replyErr(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.Name))
+			return
+		}
+	}
+	if !cmd.arityOK(len(args)) {
+		c.rejectQueued()
+		c.replyErr(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.FullName()))
+		return
+	}
+	c.cmdName.Store(cmd.FullName())
+	if c.multi != nil && cmd.Flags&flagNoQueue == 0 {
+		c.queue(cmd, args)
+		return
+	}
+	start := time.Now()
+	c.call(cmd, args, nil)
+	cmd.stats.calls.Add(1)
+	cmd.stats.usec.Add(time.Since(start).Microseconds())
+}
+
+// call runs cmd. In EXEC, tx is the transaction of the whole MULTI block;
+// otherwise it is nil and call opens one for the command's keys.
+func (c *Conn) call(cmd *Command, args [][]byte, tx *potato.Tx) {
+	switch {
+	case cmd.conn != nil:
+		cmd.conn(c, args, tx)
+	case tx != nil:
+		mark := c.w.Len()
+		if err := tx.Try(func(tx *potato.Tx) error { return cmd.run(c, tx, args) }); err != nil {
+			c.w.Truncate(mark)
+			c.replyError(err)
+			cmd.stats.failed.Add(1)
+		}
+	default:
+		keys := c.keysOf(cmd, args)
+		mark := c.w.Len()
+		db := c.db
+		fn := func(tx *potato.Tx) error {
+			c.w.Truncate(mark)
+			c.db = db
+			return cmd.run(c, tx, args)
+		}
+		var err error
+		if cmd.Flags&flagWrite != 0 {
+			err = c.db.UpdateKeys(keys, fn)
+		} else {
+			err = c.db.ViewKeys(keys, fn)
+		}
+		if err != nil {
+			c.w.Truncate(mark)
+			c.replyError(err)
+			cmd.stats.failed.Add(1)
+		}
+	}
+}
+
+// keysOf returns the keys of a command, from its key spec in the table.
+func (c *Conn) keysOf(cmd *Command, args [][]byte) []string {
+	c.keys = c.keys[:0]
+	if cmd.keys != nil {
+		for _, k := range cmd.keys(args) {
+			c.keys = append(c.keys, string(k))
+		}
+		return c.keys
+	}
+	if cmd.FirstKey <= 0 {
+		return c.keys
+	}
+	last := cmd.LastKey
+	if last < 0 {
+		last = len(args) + last
+	}
+	step := max(cmd.Step, 1)
+	for i := cmd.FirstKey; i <= last && i < len(args); i += step {
+		c.keys = append(c.keys, string(args[i]))
+	}
+	return c.keys
+}
+
+// replyErr writes an error reply (msg starts with its code, e.g. "ERR").
+func (c *Conn) replyErr(msg string) {
+	c.s.stats.countError(msg)
+	c.w.AppendError(msg)
+}
+
+// replyError writes the Redis reply for an error from the potato API.
+func (c *Conn) replyError(err error) {
+	c.replyErr(errorText(err))
+}
+
+// errorText maps an error from package potato to Redis's reply text.
+func errorText(err error) string {
+	var msg string
+	switch {
+	case errors.Is(err, potato.ErrInvalidArgument):
+		msg = err.Error()
+		if i := strings.Index(msg, "potato: invalid argument: "); i >= 0 {
+			msg = msg[i+len("potato: invalid argument: "):]
+		}
+	case errors.Is(err, potato.ErrClosed):
+		return "ERR server is shutting down"
+	default:
+		msg = strings.TrimPrefix(err.Error(), "potato: ")
+	}
+	if !hasCode(msg) {
+		msg = "ERR " + msg
+	}
+	return msg
+}
+
+// hasCode reports whether msg starts with an upper-case error code word.
+func hasCode(msg string) bool {
+	i := strings.IndexByte(msg, ' ')
+	if i <= 0 {
+		return false
+	}
+	for _, r := range msg[:i] {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+func unknownCommand(args [][]byte) string {
+	var b strings.Builder
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		room := 128 - b.Len()
+		if len(a) > room {
+			a = a[:room]
+		}
+		b.WriteByte('\'')
+		b.Write(a)
+		b.WriteString("' ")
+	}
+	name := args[0]
+	if len(name) > 128 {
+		name = name[:128]
+	}
+	return sanitize(fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", name, b.String()))
+}
+
+// sanitize replaces CR and LF, which cannot appear in an error reply.
+func sanitize(s string) string {
+	if strings.ContainsAny(s, "\r\n") {
+		s = strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+	}
+	return s
+}
+
+// blockCtx returns a context for a blocking command that is cancelled when
+// the client disconnects. While it blocks, a goroutine reads the socket so
+// that a hang-up is noticed; bytes it reads are kept for the next command.
+// Call the returned stop function when the command returns.
+func (c *Conn) blockCtx() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(c.ctx)
+	// Replies queued before the blocking command go out now.
+	c.w.Flush()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := c.nc.Read(buf)
+			if n > 0 {
+				c.src.mu.Lock()
+				c.src.pending = append(c.src.pending, buf[:n]...)
+				over := int64(len(c.src.pending)) > c.s.MaxQueryBuffer
+				c.src.mu.Unlock()
+				c.s.stats.netIn.Add(int64(n))
+				if over {
+					cancel()
+					c.closing.Store(true)
+					return
+				}
+			}
+			if err != nil {
+				var ne net.Error
+				if !(errors.As(err, &ne) && ne.Timeout()) {
+					// Hang-up or error: the client is gone.
+					cancel()
+					c.closing.Store(true)
+				}
+				return
+			}
+		}
+	}()
+	return ctx, func() {
+		cancel()
+		c.nc.SetReadDeadline(time.Unix(1, 0))
+		<-done
+		c.nc.SetReadDeadline(time.Time{})
+	}
+}
