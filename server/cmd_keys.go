@@ -151,7 +151,7 @@ func registerKeys(t *table) {
 	gen(&Command{Name: "dbsize", Arity: 1, Flags: flagReadonly | flagFast, Group: "server",
 		Categories: cats("keyspace read fast"), Since: "1.0.0", Summary: "Returns the number of keys in the database.",
 		Complexity: "O(1)",
-		run: func(c *Conn, tx *potato.Tx, a [][]byte) error { return c.replyInt(tx.DBSize()) }}).Group = "server"
+		run:        func(c *Conn, tx *potato.Tx, a [][]byte) error { return c.replyInt(tx.DBSize()) }}).Group = "server"
 	flush := func(name, summary string, run runFunc) {
 		t.add(&Command{Name: name, Arity: -1, Flags: flagWrite, Group: "server",
 			Categories: cats("keyspace write slow dangerous"), Since: "1.0.0", Summary: summary,

@@ -19,7 +19,7 @@ func registerStrings(t *table) {
 		Categories: cats("write string slow"), Since: "1.0.0",
 		Summary:    "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
 		Complexity: "O(1)", Syntax: "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]",
-		run:        cmdSet})
+		run: cmdSet})
 	str(&Command{Name: "setnx", Arity: 3, Flags: flagWrite | flagDenyOOM | flagFast, FirstKey: 1, LastKey: 1,
 		Categories: cats("write string fast"), Since: "1.0.0", Summary: "Set the string value of a key only when the key doesn't exist.",
 		Complexity: "O(1)", Syntax: "key value", run: cmdSetNX})

@@ -58,13 +58,13 @@ type Server struct {
 	stats    stats
 	cfg      *config
 
-	mu        sync.Mutex
-	listeners map[net.Listener]struct{}
-	conns     map[*Conn]struct{}
-	shutdown  atomic.Bool
-	nextID    atomic.Int64
-	done      chan struct{} // closed by Close/Shutdown
-	wg        sync.WaitGroup
+	mu         sync.Mutex
+	listeners  map[net.Listener]struct{}
+	conns      map[*Conn]struct{}
+	shutdown   atomic.Bool
+	nextID     atomic.Int64
+	done       chan struct{} // closed by Close/Shutdown
+	wg         sync.WaitGroup
 	shutdownFn func() // for SHUTDOWN: set by the embedding program
 }
 
