@@ -1,0 +1,85 @@
+/*
+Package potato is RustyPotato: a Redis-compatible key-value store that is
+first an embeddable Go library and second a RESP server (package server,
+command rustypotato) that every Redis client can talk to.
+
+# Basics
+
+Open a store with Open. The zero Options give an in-memory store with
+Redis's defaults:
+
+	db, err := potato.Open(potato.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	db.Set("user:1", []byte("ada"))
+	v, err := db.Get("user:1") // errors.Is(err, potato.ErrNotFound) when absent
+
+Methods are named after Redis's commands the way go-redis names them (Get,
+SetArgs, IncrBy, HGetAll, LPush, BLPop, ...) and keep Redis's semantics:
+the same results, the same edge cases and, through package server, the same
+error texts. Keys are strings; values are byte slices.
+
+A DB is a handle on one of the 16 numbered databases (Redis's SELECT);
+Select returns a handle on another one of the same store.
+
+# Transactions
+
+Update and View run a closure atomically over any keys it touches:
+
+	err := db.Update(func(tx *potato.Tx) error {
+		n, err := tx.IncrBy("stock", -1)
+		if err != nil {
+			return err
+		}
+		if n < 0 {
+			return errOutOfStock // undoes the decrement
+		}
+		_, err = tx.LPush("orders", []byte("order-1"))
+		return err
+	})
+
+Returning an error (or panicking) undoes every change the closure made.
+Tx has the same methods as DB. Keys are locked as the closure first
+touches them; when a lock cannot be taken in the store's global order, the
+changes so far are undone and the closure runs again with every lock taken
+up front, so a closure may run more than once and must keep side effects
+for after Update returns. UpdateKeys and ViewKeys take the locks of known
+keys up front and never re-run. WatchKeys and Tx.Check give Redis's
+optimistic WATCH.
+
+# Expiry
+
+Deadlines are absolute (Unix milliseconds). A key past its deadline is
+gone for every read at once; active expiry removes keys nobody reads within
+about Options.ExpiryInterval (100ms) of their deadline, without scanning
+the keyspace. Options.Clock injects time for tests.
+
+# Concurrency
+
+All methods are safe for concurrent use. There is no global lock: each
+key belongs to one of 128 lock stripes per database; reads take a shared
+lock on their stripe, writes an exclusive one, and multi-key operations
+lock their stripes in one sorted order, so they cannot deadlock. Readers
+never see half a command or half a transaction.
+
+# The mutation path
+
+Every change, whatever its origin, is made and recorded by the same few
+primitives as a Mutation (sequence number, database, key, Redis event
+name, and the Edits with before-images). This is the spine that
+persistence, the timeline, keyspace notifications and hooks consume, and
+the undo log that makes Update atomic.
+
+# Caveats
+
+  - Byte slices returned by the DB must not be modified; they may be kept,
+    as the store never modifies a value in place. Values passed in are
+    copied.
+  - Durable storage (Options.Dir), pub/sub, branches, the timeline, hooks
+    and plugins are not part of this release yet; see the project's issues.
+  - A Tx must only be used inside its closure, by the goroutine running it.
+*/
+package potato
