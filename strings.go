@@ -445,7 +445,8 @@ func (tx *Tx) SetRange(key string, offset int64, value []byte) (int64, error) {
 	if len(value) == 0 {
 		return int64(cur), nil
 	}
-	if offset+int64(len(value)) > tx.c.opts.MaxValueBytes {
+	// Compare without adding: offset+len could overflow int64.
+	if offset > tx.c.opts.MaxValueBytes-int64(len(value)) {
 		return 0, ErrStringTooLong
 	}
 	n := int(offset) + len(value)
