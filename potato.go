@@ -409,6 +409,12 @@ func (tx *Tx) rollback() {
 
 func (tx *Tx) undo(db int, key string, ed *Edit) {
 	ks := tx.c.ks
+	if ed.prev != nil && ed.prev.Kind == keyspace.KindString {
+		// An undone APPEND may have written past the restored value's
+		// length into its buffer: cap it, so that the next APPEND
+		// reallocates rather than overwrite bytes a reader may hold.
+		ed.prev.Str = ed.prev.Str[:len(ed.prev.Str):len(ed.prev.Str)]
+	}
 	switch ed.Kind {
 	case EditSet:
 		if ed.prev != nil {

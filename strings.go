@@ -556,6 +556,10 @@ func (d *DB) DecrBy(key string, delta int64) (v int64, err error) {
 // long-double precision and formats like Redis, so the result is
 // byte-for-byte Redis's.
 func (tx *Tx) IncrByFloatText(key string, incr string) (string, error) {
+	// Redis checks the key's type before it parses the increment.
+	if _, err := tx.stringForWrite(key); err != nil {
+		return "", err
+	}
 	d, ok := num.ParseLongDouble(incr)
 	if !ok {
 		return "", ErrNotFloat
