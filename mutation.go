@@ -12,7 +12,9 @@ import (
 // them.
 //
 // A Mutation and the byte slices it references must not be modified by
-// its receiver.
+// its receiver. The Mutation value and its Edits slice are valid only
+// during the callback that receives it (they are reused); the byte slices
+// (values) may be kept.
 type Mutation struct {
 	Seq   uint64    // position in the branch's total order of mutations
 	Time  time.Time // when the command ran (the DB's Clock)

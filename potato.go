@@ -3,7 +3,7 @@ package potato
 import (
 	"fmt"
 	"log/slog"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -153,6 +153,7 @@ type Tx struct {
 	after  []func()
 	undoF  []func()     // run on rollback (e.g. to un-serve a blocked waiter)
 	pushed []blockedKey // keys that received elements (for blocked clients)
+	edits  []Edit       // arena for the Edits of muts
 	nowMs  int64
 	now    time.Time
 }
@@ -211,6 +212,8 @@ func (c *core) run(db int, write bool, pre []keyspace.Stripe, fn func(tx *Tx) er
 		tx.done = true
 		// Clear, not just truncate: a pooled Tx must not pin old values.
 		clear(tx.muts)
+		clear(tx.edits)
+		tx.edits = tx.edits[:0]
 		clear(tx.after)
 		clear(tx.undoF)
 		clear(tx.pushed)
@@ -281,7 +284,9 @@ func (tx *Tx) lockAll(stripes []keyspace.Stripe) {
 	if len(stripes) == 0 {
 		return
 	}
-	sort.Slice(stripes, func(i, j int) bool { return stripes[i] < stripes[j] })
+	if len(stripes) > 1 {
+		slices.Sort(stripes)
+	}
 	for i, s := range stripes {
 		if i > 0 && stripes[i-1] == s {
 			continue
@@ -319,7 +324,10 @@ func (tx *Tx) lockKey(db int, key string) keyspace.Stripe {
 
 func (tx *Tx) acquire(s keyspace.Stripe) {
 	n := len(tx.held)
-	i := sort.Search(n, func(i int) bool { return tx.held[i].s >= s })
+	i := 0
+	for i < n && tx.held[i].s < s { // few locks: a linear scan beats a search
+		i++
+	}
 	if i < n && tx.held[i].s == s {
 		return
 	}
@@ -382,7 +390,12 @@ func (tx *Tx) commit() {
 			if e := tx.c.ks.Get(m.DB, m.Key); e != nil {
 				e.Version = m.Seq
 			}
-			c.touchWatched(m.DB, m.Key)
+			// Removing an expired key is no change to its watchers (Redis
+			// 7): one live when watched is already reported by its
+			// deadline (Watcher.Changed), one expired then never changed.
+			if m.Op != "expired" {
+				c.touchWatched(m.DB, m.Key)
+			}
 		}
 		for _, fn := range subs {
 			fn(m)
@@ -402,6 +415,8 @@ func (tx *Tx) rollback() {
 		tx.undoF[i]()
 	}
 	tx.muts = tx.muts[:0]
+	clear(tx.edits)
+	tx.edits = tx.edits[:0]
 	tx.after = tx.after[:0]
 	tx.undoF = tx.undoF[:0]
 	tx.pushed = tx.pushed[:0]
@@ -484,11 +499,20 @@ func (tx *Tx) record(key, op string, ed Edit) {
 	if n := len(tx.muts); n > 0 {
 		m := &tx.muts[n-1]
 		if m.DB == tx.db && m.Key == key && m.Op == op {
-			m.Edits = append(m.Edits, ed)
+			if len(m.Edits) > 0 && len(tx.edits) > 0 && &m.Edits[len(m.Edits)-1] == &tx.edits[len(tx.edits)-1] {
+				tx.edits = append(tx.edits, ed)
+				m.Edits = tx.edits[len(tx.edits)-len(m.Edits)-1 : len(tx.edits) : len(tx.edits)]
+			} else {
+				m.Edits = append(m.Edits, ed)
+			}
 			return
 		}
 	}
-	tx.muts = append(tx.muts, Mutation{DB: tx.db, Key: key, Op: op, Edits: []Edit{ed}})
+	// Edits live in a per-transaction arena: only the last mutation ever
+	// grows, and it sits at the arena's end.
+	start := len(tx.edits)
+	tx.edits = append(tx.edits, ed)
+	tx.muts = append(tx.muts, Mutation{DB: tx.db, Key: key, Op: op, Edits: tx.edits[start:len(tx.edits):len(tx.edits)]})
 }
 
 // put stores e as the whole value of key (an EditSet). Callers look the
@@ -677,7 +701,7 @@ func (tx *Tx) Try(fn func(tx *Tx) error) error {
 	if nm > 0 {
 		ne = len(tx.muts[nm-1].Edits)
 	}
-	nu, np, na := len(tx.undoF), len(tx.pushed), len(tx.after)
+	nu, np, na, nedits := len(tx.undoF), len(tx.pushed), len(tx.after), len(tx.edits)
 	err := fn(tx)
 	if err == nil {
 		return nil
@@ -701,6 +725,8 @@ func (tx *Tx) Try(fn func(tx *Tx) error) error {
 	}
 	clear(tx.muts[nm:])
 	tx.muts = tx.muts[:nm]
+	clear(tx.edits[nedits:])
+	tx.edits = tx.edits[:nedits]
 	tx.undoF, tx.pushed, tx.after = tx.undoF[:nu], tx.pushed[:np], tx.after[:na]
 	return err
 }

@@ -46,8 +46,10 @@ type Conn struct {
 	ctx    context.Context // cancelled when the connection closes
 	cancel context.CancelFunc
 
-	keys  []string // scratch: keys of the current command
-	lower []byte   // scratch: lower-cased command name
+	keys   []string // scratch: keys of the current command
+	lower  []byte   // scratch: lower-cased command name
+	cur    current
+	runCur func(tx *potato.Tx) error
 }
 
 func (s *Server) newConn(nc net.Conn) *Conn {
@@ -62,6 +64,7 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 		cancel:  cancel,
 	}
 	c.src = &connSource{nc: nc, c: c}
+	c.runCur = c.runCurrent
 	c.r = resp.NewReader(c.src, resp.Limits{
 		MaxBulkLen:      s.MaxBulkLen,
 		MaxMultiBulkLen: s.MaxMultiBulkLen,
@@ -152,7 +155,6 @@ func (c *Conn) serve() {
 			continue
 		}
 		c.busy.Store(true)
-		c.lastCmd.Store(time.Now().UnixNano())
 		c.dispatch(args)
 		c.busy.Store(false)
 		if c.r.Buffered() == 0 || c.w.Len() > 64<<10 {
@@ -214,6 +216,7 @@ func (c *Conn) dispatch(args [][]byte) {
 		return
 	}
 	start := time.Now()
+	c.lastCmd.Store(start.UnixNano())
 	c.call(cmd, args, nil)
 	cmd.stats.calls.Add(1)
 	cmd.stats.usec.Add(time.Since(start).Microseconds())
@@ -235,24 +238,36 @@ func (c *Conn) call(cmd *Command, args [][]byte, tx *potato.Tx) {
 	default:
 		keys := c.keysOf(cmd, args)
 		mark := c.w.Len()
-		db := c.db
-		fn := func(tx *potato.Tx) error {
-			c.w.Truncate(mark)
-			c.db = db
-			return cmd.run(c, tx, args)
-		}
+		c.cur = current{cmd: cmd, args: args, mark: mark, db: c.db}
 		var err error
 		if cmd.Flags&flagWrite != 0 {
-			err = c.db.UpdateKeys(keys, fn)
+			err = c.db.UpdateKeys(keys, c.runCur)
 		} else {
-			err = c.db.ViewKeys(keys, fn)
+			err = c.db.ViewKeys(keys, c.runCur)
 		}
+		c.cur = current{}
 		if err != nil {
 			c.w.Truncate(mark)
 			c.replyError(err)
 			cmd.stats.failed.Add(1)
 		}
 	}
+}
+
+// current is the command being run outside EXEC; runCur, a method value
+// bound once per connection, runs it, so a command costs no closure.
+type current struct {
+	cmd  *Command
+	args [][]byte
+	mark int
+	db   *potato.DB
+}
+
+func (c *Conn) runCurrent(tx *potato.Tx) error {
+	// A transaction may re-run: start from a clean reply each time.
+	c.w.Truncate(c.cur.mark)
+	c.db = c.cur.db
+	return c.cur.cmd.run(c, tx, c.cur.args)
 }
 
 // keysOf returns the keys of a command, from its key spec in the table.
