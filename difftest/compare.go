@@ -27,7 +27,7 @@ const (
 // byte, for the reason given. Error replies are always compared byte for
 // byte, whatever the mode: errors are deterministic.
 type exception struct {
-	cmd    string                    // Cmd.Name(): lower case, "parent|sub"
+	cmd    string                   // Cmd.Name(): lower case, "parent|sub"
 	when   func(args [][]byte) bool // nil: always
 	mode   mode
 	tol    int64 // modeTTL: largest accepted difference

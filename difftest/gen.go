@@ -428,7 +428,9 @@ func (g *Gen) dbIndex() []byte {
 	return []byte(strconv.Itoa(g.rnd.IntN(3)))
 }
 
-func (g *Gen) direction() []byte { return g.randCase(g.pickS([]string{"LEFT", "RIGHT", "LEFT", "RIGHT", "UP"})) }
+func (g *Gen) direction() []byte {
+	return g.randCase(g.pickS([]string{"LEFT", "RIGHT", "LEFT", "RIGHT", "UP"}))
+}
 
 // unknown returns an unknown command or an unknown subcommand.
 func (g *Gen) unknown() [][]byte {
