@@ -1,6 +1,7 @@
 package potato
 
 import (
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -197,6 +198,11 @@ func (tx *Tx) TTL(key string) (time.Duration, error) {
 	left := e.ExpireAt - tx.nowMs
 	if left < 0 {
 		left = 0
+	}
+	if left > math.MaxInt64/int64(time.Millisecond) {
+		// Deadlines up to Redis's limit (year 292 million) are more than
+		// a Duration holds: saturate rather than overflow to negative.
+		return time.Duration(math.MaxInt64), nil
 	}
 	return time.Duration(left) * time.Millisecond, nil
 }

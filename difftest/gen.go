@@ -78,8 +78,18 @@ func (g *Gen) cmd() Cmd {
 	return Cmd{Args: g.plain()}
 }
 
-// plain returns the args of one random command.
+// plain returns the args of one random command (never one the
+// exceptions table marks as not generated).
 func (g *Gen) plain() [][]byte {
+	for {
+		a := g.anyPlain()
+		if ruleFor(Cmd{Args: a}).mode != modeNotGenerated {
+			return a
+		}
+	}
+}
+
+func (g *Gen) anyPlain() [][]byte {
 	k := g.rnd.IntN(g.total)
 	for _, w := range g.gens {
 		if k < w.weight {

@@ -98,3 +98,71 @@ func expireMillis(arg []byte, seconds, relative bool, cmd string) (int64, error)
 }
 
 func unixMilli(ms int64) time.Time { return time.UnixMilli(ms) }
+
+// parseInt32 parses an int argument as Redis's getIntFromObjectOrReply
+// does (with no custom message): not an integer is errNotInt, an integer
+// outside the C int range gets Redis's range error.
+func parseInt32(b []byte) (int, error) {
+	v, err := parseInt(b)
+	if err != nil {
+		return 0, err
+	}
+	if v < -1<<31 || v > 1<<31-1 {
+		return 0, replyError("ERR value is out of range, value must between -2147483648 and 2147483647")
+	}
+	return int(v), nil
+}
+
+// parseCursor parses a SCAN-family cursor as Redis's
+// parseScanCursorOrReply does, with strtoul: an optional sign ("-1" is
+// 2^64-1), at least no trailing garbage, no leading space, no overflow;
+// the empty string is cursor 0.
+func parseCursor(b []byte) (uint64, error) {
+	invalid := replyError("ERR invalid cursor")
+	if len(b) > 0 && (b[0] == ' ' || (b[0] >= '\t' && b[0] <= '\r')) {
+		return 0, invalid
+	}
+	neg := false
+	s := b
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if len(s) == 0 {
+		if len(b) == 0 {
+			return 0, nil
+		}
+		return 0, invalid // strtoul leaves eptr at the sign: garbage
+	}
+	var v uint64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, invalid
+		}
+		d := uint64(c - '0')
+		if v > (1<<64-1-d)/10 {
+			return 0, invalid // ERANGE
+		}
+		v = v*10 + d
+	}
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
+
+// cText renders a client-supplied argument as Redis's %s (or %.<max>s)
+// does with a C string: it ends at the first NUL byte and, when max > 0,
+// is cut to max bytes (Go's %.Ns would count runes).
+func cText(b []byte, max int) string {
+	for i, c := range b {
+		if c == 0 {
+			b = b[:i]
+			break
+		}
+	}
+	if max > 0 && len(b) > max {
+		b = b[:max]
+	}
+	return string(b)
+}

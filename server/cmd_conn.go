@@ -69,7 +69,7 @@ func registerConnection(t *table) {
 	sub("setinfo", 4, 0, "Sets information specific to the client or connection.", "<LIB-NAME libname | LIB-VER libver>",
 		func(c *Conn, a [][]byte, _ *potato.Tx) {
 			if !eqFold(a[2], "lib-name") && !eqFold(a[2], "lib-ver") {
-				c.replyErr(sanitize(fmt.Sprintf("ERR Unrecognized option '%s'", a[2])))
+				c.replyErr(sanitize(fmt.Sprintf("ERR Unrecognized option '%s'", cText(a[2], 0))))
 				return
 			}
 			c.w.AppendOK()
@@ -136,18 +136,18 @@ func cmdPing(c *Conn, a [][]byte, _ *potato.Tx) {
 }
 
 func cmdSelect(c *Conn, a [][]byte, tx *potato.Tx) {
-	v, err := parseInt(a[1])
-	if err != nil || v < -1<<31 || v > 1<<31-1 {
-		c.replyErr(errNotInt)
+	v, err := parseInt32(a[1])
+	if err != nil {
+		c.replyError(err)
 		return
 	}
-	db, err := c.db.Select(int(v))
+	db, err := c.db.Select(v)
 	if err != nil {
 		c.replyError(err)
 		return
 	}
 	if tx != nil {
-		tx.Select(int(v))
+		tx.Select(v)
 	}
 	c.db = db
 	c.w.AppendOK()
@@ -187,7 +187,7 @@ func cmdHello(c *Conn, a [][]byte, _ *potato.Tx) {
 			name, setName = string(a[j+1]), true
 			j++
 		default:
-			c.replyErr(sanitize(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", a[j])))
+			c.replyErr(sanitize(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", cText(a[j], 0))))
 			return
 		}
 	}
@@ -269,7 +269,7 @@ func cmdClientList(c *Conn, a [][]byte, _ *potato.Tx) {
 		case eqFold(a[j], "type") && j+1 < len(a):
 			t := strings.ToLower(string(a[j+1]))
 			if t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub" {
-				c.replyErr(sanitize(fmt.Sprintf("ERR Unknown client type '%s'", a[j+1])))
+				c.replyErr(sanitize(fmt.Sprintf("ERR Unknown client type '%s'", cText(a[j+1], 0))))
 				return
 			}
 			if t != "normal" {
@@ -359,7 +359,7 @@ func cmdClientKill(c *Conn, a [][]byte, _ *potato.Tx) {
 		case eqFold(a[j], "type"):
 			typ = strings.ToLower(v)
 			if typ != "normal" && typ != "master" && typ != "replica" && typ != "slave" && typ != "pubsub" {
-				c.replyErr(sanitize(fmt.Sprintf("ERR Unknown client type '%s'", v)))
+				c.replyErr(sanitize(fmt.Sprintf("ERR Unknown client type '%s'", cText(a[j+1], 0))))
 				return
 			}
 		case eqFold(a[j], "skipme"):

@@ -228,15 +228,15 @@ func cmdExpire(seconds, relative bool) runFunc {
 		for _, o := range a[3:] {
 			switch {
 			case eqFold(o, "nx"):
-				nx, cond = true, potato.ExpireNX
+				nx = true
 			case eqFold(o, "xx"):
-				xx, cond = true, potato.ExpireXX
+				xx = true
 			case eqFold(o, "gt"):
-				gt, cond = true, potato.ExpireGT
+				gt = true
 			case eqFold(o, "lt"):
-				lt, cond = true, potato.ExpireLT
+				lt = true
 			default:
-				return replyError("ERR Unsupported option " + sanitize(string(o)))
+				return replyError("ERR Unsupported option " + sanitize(cText(o, 0)))
 			}
 		}
 		if nx && (xx || gt || lt) {
@@ -245,10 +245,17 @@ func cmdExpire(seconds, relative bool) runFunc {
 		if gt && lt {
 			return replyError("ERR GT and LT options at the same time are not compatible")
 		}
-		if xx && gt {
-			// Both conditions must hold; GT on a key without TTL already
-			// fails, which covers XX.
+		// Whatever the order of the options: GT on a key without TTL
+		// already fails, which covers XX+GT; XX+LT is checked below.
+		switch {
+		case gt:
 			cond = potato.ExpireGT
+		case lt:
+			cond = potato.ExpireLT
+		case nx:
+			cond = potato.ExpireNX
+		case xx:
+			cond = potato.ExpireXX
 		}
 		when, err := parseInt(a[2])
 		if err != nil {
@@ -301,18 +308,22 @@ func cmdTTL(ms, abs bool) runFunc {
 			}
 			return nil
 		}
-		d, err := tx.TTL(key)
+		// From the deadline, not tx.TTL: a time.Duration cannot hold a
+		// deadline more than 292 years away, which Redis accepts.
+		t, err := tx.ExpireTime(key)
 		switch {
 		case errors.Is(err, potato.ErrNotFound):
 			c.w.AppendInt(-2)
 		case err != nil:
 			return err
-		case d == potato.NoExpiry:
+		case t.IsZero():
 			c.w.AppendInt(-1)
-		case ms:
-			c.w.AppendInt(d.Milliseconds())
 		default:
-			c.w.AppendInt((d.Milliseconds() + 500) / 1000)
+			left := max(t.UnixMilli()-time.Now().UnixMilli(), 0)
+			if !ms {
+				left = (left + 500) / 1000
+			}
+			c.w.AppendInt(left)
 		}
 		return nil
 	}
@@ -326,7 +337,7 @@ func cmdCopy(c *Conn, tx *potato.Tx, a [][]byte) error {
 		case eqFold(a[j], "replace"):
 			replace = true
 		case eqFold(a[j], "db") && j+1 < len(a):
-			v, err := parseInt(a[j+1])
+			v, err := parseInt32(a[j+1])
 			if err != nil {
 				return err
 			}
@@ -344,20 +355,21 @@ func cmdCopy(c *Conn, tx *potato.Tx, a [][]byte) error {
 }
 
 func cmdMove(c *Conn, tx *potato.Tx, a [][]byte) error {
-	v, err := parseInt(a[2])
-	if err != nil || v < -1<<31 || v > 1<<31-1 {
-		return replyError(errNotInt)
+	v, err := parseInt32(a[2])
+	if err != nil {
+		return err
 	}
-	ok, err := tx.Move(string(a[1]), int(v))
+	ok, err := tx.Move(string(a[1]), v)
 	return c.replyInt(b2i(ok), err)
 }
 
 func cmdScan(c *Conn, tx *potato.Tx, a [][]byte) error {
-	cursor, err := strconv.ParseUint(string(a[1]), 10, 64)
+	cursor, err := parseCursor(a[1])
 	if err != nil {
-		return replyError("ERR invalid cursor")
+		return err
 	}
 	var sa potato.ScanArgs
+	emptyMatch := false // MATCH "" matches only the empty key; ScanArgs's "" means all
 	for j := 2; j < len(a); j += 2 {
 		if j+1 >= len(a) {
 			return replyError(errSyntax)
@@ -365,6 +377,7 @@ func cmdScan(c *Conn, tx *potato.Tx, a [][]byte) error {
 		switch {
 		case eqFold(a[j], "match"):
 			sa.Match = string(a[j+1])
+			emptyMatch = len(a[j+1]) == 0
 		case eqFold(a[j], "count"):
 			n, err := parseInt(a[j+1])
 			if err != nil {
@@ -383,6 +396,16 @@ func cmdScan(c *Conn, tx *potato.Tx, a [][]byte) error {
 	keys, next, err := tx.Scan(cursor, sa)
 	if err != nil {
 		return err
+	}
+	if emptyMatch {
+		n := 0
+		for _, k := range keys {
+			if k == "" {
+				keys[n] = k
+				n++
+			}
+		}
+		keys = keys[:n]
 	}
 	c.w.AppendArrayLen(2)
 	c.w.AppendBulkString(strconv.FormatUint(next, 10))

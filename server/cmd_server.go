@@ -102,7 +102,7 @@ func cmdDebug(c *Conn, a [][]byte, _ *potato.Tx) {
 	case eqFold(a[1], "help"):
 		helpReply("DEBUG", []string{"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."})(c, a, nil)
 	default:
-		c.replyErr(sanitize(fmt.Sprintf("ERR unknown subcommand '%.128s'. Try DEBUG HELP.", a[1])))
+		c.replyErr(sanitize(fmt.Sprintf("ERR unknown subcommand '%s'. Try DEBUG HELP.", cText(a[1], 128))))
 	}
 }
 

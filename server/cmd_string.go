@@ -341,6 +341,11 @@ func cmdGetEx(c *Conn, tx *potato.Tx, a [][]byte) error {
 	if err != nil {
 		return err
 	}
+	// Redis replies nil for a missing key and WRONGTYPE before it
+	// validates the expire time.
+	if _, err := tx.Get(string(a[1])); err != nil {
+		return c.replyBulkOrNil(nil, err)
+	}
 	at, err := o.deadline("getex")
 	if err != nil {
 		return err

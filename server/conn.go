@@ -195,7 +195,7 @@ func (c *Conn) dispatch(args [][]byte) {
 			sc := cmd.sub[strings.ToLower(string(args[1]))]
 			if sc == nil {
 				c.rejectQueued()
-				c.replyErr(sanitize(fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(cmd.Name))))
+				c.replyErr(sanitize(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", cText(args[1], 128), strings.ToUpper(cmd.Name))))
 				return
 			}
 			cmd = sc
@@ -206,8 +206,18 @@ func (c *Conn) dispatch(args [][]byte) {
 		}
 	}
 	if !cmd.arityOK(len(args)) {
+		msg := fmt.Sprintf("wrong number of arguments for '%s' command", cmd.FullName())
+		if cmd.Name == "exec" {
+			// Redis's rejectCommand turns any refusal of EXEC into an
+			// EXECABORT that discards the transaction and the WATCHes,
+			// even outside MULTI.
+			c.multi = nil
+			c.unwatch()
+			c.replyErr("EXECABORT Transaction discarded because of: " + msg)
+			return
+		}
 		c.rejectQueued()
-		c.replyErr(fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.FullName()))
+		c.replyErr("ERR " + msg)
 		return
 	}
 	c.cmdName.Store(cmd.FullName())
@@ -340,23 +350,18 @@ func hasCode(msg string) bool {
 
 func unknownCommand(args [][]byte) string {
 	var b strings.Builder
+	// Redis formats each arg with '%.*s' and the name with %.128s: C
+	// strings, so each ends at its first NUL byte.
 	for _, a := range args[1:] {
 		if b.Len() >= 128 {
 			break
 		}
 		room := 128 - b.Len()
-		if len(a) > room {
-			a = a[:room]
-		}
 		b.WriteByte('\'')
-		b.Write(a)
+		b.WriteString(cText(a, room))
 		b.WriteString("' ")
 	}
-	name := args[0]
-	if len(name) > 128 {
-		name = name[:128]
-	}
-	return sanitize(fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", name, b.String()))
+	return sanitize(fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", cText(args[0], 128), b.String()))
 }
 
 // sanitize replaces CR and LF, which cannot appear in an error reply.
