@@ -13,15 +13,15 @@ import (
 type mode int
 
 const (
-	modeExact    mode = iota // raw bytes, byte for byte
-	modeIgnore               // not compared (unless either is an error)
-	modeSorted               // aggregate elements compared as a multiset
-	modePairs                // field/value pairs (flat RESP2 array or RESP3 map) compared as a multiset of pairs
-	modeUnique               // elements compared as a set (duplicates dropped)
-	modePresence             // only null versus non-null
-	modeLen                  // only the aggregate's type and length
-	modeTTL                  // integers: negative codes exact, others within tol
-	modeNotGenerated         // the random generator never makes such a command (scripts may)
+	modeExact        mode = iota // raw bytes, byte for byte
+	modeIgnore                   // not compared (unless either is an error)
+	modeSorted                   // aggregate elements compared as a multiset
+	modePairs                    // field/value pairs (flat RESP2 array or RESP3 map) compared as a multiset of pairs
+	modeUnique                   // elements compared as a set (duplicates dropped)
+	modePresence                 // only null versus non-null
+	modeLen                      // only the aggregate's type and length
+	modeTTL                      // integers: negative codes exact, others within tol
+	modeNotGenerated             // the random generator never makes such a command (scripts may)
 )
 
 // exception is one row of the exceptions table: replies of cmd (when
