@@ -43,6 +43,10 @@ type core struct {
 	blocked blockedRegistry
 	ctr     counters
 
+	// durable persists each transaction's mutations before they become
+	// visible (nil for an in-memory store). See durable.go.
+	durable durable
+
 	txPool  sync.Pool
 	closed  atomic.Bool
 	stop    chan struct{}
@@ -242,7 +246,13 @@ func (c *core) run(db int, write bool, pre []keyspace.Stripe, fn func(tx *Tx) er
 			tx.unlockAll()
 			return err
 		}
-		tx.commit()
+		if err := tx.commit(); err != nil {
+			// The durable write failed: nothing of the transaction may
+			// stay visible (invariant 1), so undo it before unlocking.
+			tx.rollback()
+			tx.unlockAll()
+			return err
+		}
 		tx.unlockAll()
 		for _, f := range tx.after {
 			f()
@@ -364,28 +374,34 @@ func (tx *Tx) lockDB(db int) {
 	}
 }
 
-func (tx *Tx) commit() {
+func (tx *Tx) commit() error {
 	c := tx.c
 	if len(tx.muts) == 0 {
-		return
+		return nil
 	}
 	first := c.seq.Add(uint64(len(tx.muts))) - uint64(len(tx.muts)) + 1
+	for i := range tx.muts {
+		tx.muts[i].Seq = first + uint64(i)
+		tx.muts[i].Time = tx.now
+	}
+	if c.durable != nil {
+		// One durable batch per transaction, written while its keys are
+		// locked, so per key the order on disk is the commit order.
+		if err := c.durable.commit(tx.muts); err != nil {
+			return err
+		}
+	}
 	var subs []func(*Mutation)
 	if p := c.subs.Load(); p != nil {
 		subs = *p
 	}
 	for i := range tx.muts {
 		m := &tx.muts[i]
-		m.Seq = first + uint64(i)
-		m.Time = tx.now
 		if m.Op == "expired" {
 			c.ctr.expired.Inc()
 		}
 		if m.dbWide() {
-			c.touchWatchedDB(m.DB)
-			if m.Edits[0].Kind == EditSwapDB {
-				c.touchWatchedDB(m.Edits[0].Index)
-			}
+			touchWatchers(m.Edits[0].watchers)
 		} else {
 			if e := tx.c.ks.Get(m.DB, m.Key); e != nil {
 				e.Version = m.Seq
@@ -401,6 +417,7 @@ func (tx *Tx) commit() {
 			fn(m)
 		}
 	}
+	return nil
 }
 
 // rollback undoes every recorded edit, newest first.
