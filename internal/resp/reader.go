@@ -371,14 +371,43 @@ func (r *Reader) findLine(c byte, tooBig string) (int, error) {
 	}
 }
 
+// fastLength parses the common shape of a length line at r.r: the type
+// byte, a canonical non-negative number of at most 18 digits, '\r', and one
+// more byte buffered. It returns the number and the offset of the '\r' from
+// r.r; ok is false for anything else, which findLine and num.ParseInt then
+// handle with all of Redis's rules.
+func (r *Reader) fastLength() (n int64, cr int, ok bool) {
+	if r.w-r.r < 4 {
+		return 0, 0, false
+	}
+	b := r.buf[r.r+1 : r.w]
+	if b[0] < '0' || b[0] > '9' || (b[0] == '0' && b[1] != '\r') {
+		return 0, 0, false
+	}
+	for i := 0; i < len(b)-1 && i <= 18; i++ {
+		c := b[i]
+		if c == '\r' {
+			return n, i + 1, i > 0
+		}
+		if c < '0' || c > '9' {
+			return 0, 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return 0, 0, false
+}
+
 // readMultibulk reads one multibulk command starting at r.r (a '*'),
 // recording its args in r.offs. It reports false for an empty command.
 func (r *Reader) readMultibulk() (bool, error) {
-	cr, err := r.findLine('\r', msgTooBigMbulk)
-	if err != nil {
-		return false, err
+	n, cr, ok := r.fastLength()
+	if !ok {
+		var err error
+		if cr, err = r.findLine('\r', msgTooBigMbulk); err != nil {
+			return false, err
+		}
+		n, ok = num.ParseInt(r.buf[r.r+1 : r.r+cr])
 	}
-	n, ok := num.ParseInt(r.buf[r.r+1 : r.r+cr])
 	if !ok || n > math.MaxInt32 {
 		return false, protoErr(msgInvalidMultibulk)
 	}
@@ -395,17 +424,25 @@ func (r *Reader) readMultibulk() (bool, error) {
 		return false, nil
 	}
 	for ; n > 0; n-- {
-		cr, err := r.findLine('\r', msgTooBigBulk)
-		if err != nil {
-			return false, err
+		var l int64
+		var cr int
+		var ok bool
+		if r.r < r.w && r.buf[r.r] == '$' {
+			l, cr, ok = r.fastLength()
 		}
-		if c := r.buf[r.r]; c != '$' {
-			if c == '\r' || c == '\n' {
-				c = ' ' // Redis's addReplyErrorFormat turns newlines into spaces
+		if !ok {
+			var err error
+			if cr, err = r.findLine('\r', msgTooBigBulk); err != nil {
+				return false, err
 			}
-			return false, protoErr("Protocol error: expected '$', got '" + string([]byte{c}) + "'")
+			if c := r.buf[r.r]; c != '$' {
+				if c == '\r' || c == '\n' {
+					c = ' ' // Redis's addReplyErrorFormat turns newlines into spaces
+				}
+				return false, protoErr("Protocol error: expected '$', got '" + string([]byte{c}) + "'")
+			}
+			l, ok = num.ParseInt(r.buf[r.r+1 : r.r+cr])
 		}
-		l, ok := num.ParseInt(r.buf[r.r+1 : r.r+cr])
 		if !ok || l < 0 || l > r.lim.MaxBulkLen {
 			return false, protoErr(msgInvalidBulk)
 		}

@@ -78,6 +78,8 @@ func (r *Reader) ensure(k int) error {
 	return nil
 }
 
+const msgTooBigLine = "Protocol error: too big reply line"
+
 // valueLine returns the next CRLF-terminated line without its CRLF and
 // consumes it. The line aliases the buffer until the next read.
 func (r *Reader) valueLine() ([]byte, error) {
@@ -86,6 +88,10 @@ func (r *Reader) valueLine() ([]byte, error) {
 		b := r.buf[r.r:r.w]
 		if i := bytes.IndexByte(b[scanned:], '\n'); i >= 0 {
 			i += scanned
+			// Size first, so the outcome does not depend on read sizes.
+			if int64(i) > r.lim.MaxBulkLen+1 {
+				return nil, protoErr(msgTooBigLine)
+			}
 			if i == 0 || b[i-1] != '\r' {
 				return nil, protoErr("Protocol error: line not terminated by CRLF")
 			}
@@ -93,8 +99,8 @@ func (r *Reader) valueLine() ([]byte, error) {
 			return b[:i-1], nil
 		}
 		scanned = len(b)
-		if int64(len(b)) > r.lim.MaxBulkLen+2 {
-			return nil, protoErr("Protocol error: too big reply line")
+		if int64(len(b)) > r.lim.MaxBulkLen+1 {
+			return nil, protoErr(msgTooBigLine)
 		}
 		r.start = r.r
 		if err := r.more(0); err != nil {
@@ -231,7 +237,9 @@ func (r *Reader) readValue(v *Value, depth int) error {
 		if t == '%' || t == '|' {
 			n *= 2
 		}
-		elems := make([]Value, 0, min(n, 1024))
+		// Each element takes at least 3 bytes: size the slice by what has
+		// arrived, not by the declared count, and let append grow it.
+		elems := make([]Value, 0, min(n, 1024, int64(r.w-r.r)/3+1))
 		for ; n > 0; n-- {
 			elems = append(elems, Value{})
 			if err := r.readValue(&elems[len(elems)-1], depth+1); err != nil {
