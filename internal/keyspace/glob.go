@@ -91,7 +91,9 @@ func matchClass(p string, i int, c byte, nocase bool) (bool, int) {
 		}
 		if p[i] == '\\' && i+1 < len(p) {
 			i++
-			if eq(p[i], c, nocase) {
+			// Redis compares an escaped class member exactly, even
+			// with nocase.
+			if p[i] == c {
 				match = true
 			}
 			i++
