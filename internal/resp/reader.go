@@ -14,6 +14,14 @@
 // a 500 MB bulk and sends 10 bytes costs 10 bytes plus one bounded read
 // chunk.
 //
+// Deliberate differences from Redis: a multibulk count above
+// Limits.MaxMultiBulkLen (default 1024*1024, where Redis 7.0 allows up to
+// INT_MAX) gets "Protocol error: invalid multibulk length". Whether an
+// inline line longer than MaxInlineLen is refused depends, in Redis as
+// here, on whether its newline arrived before more than MaxInlineLen bytes
+// were buffered; our read sizes differ from Redis's 16 KiB reads, so the
+// exact cut-off for such lines can differ.
+//
 // Neither Reader nor Writer is safe for concurrent use; each belongs to one
 // connection.
 package resp
