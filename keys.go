@@ -517,9 +517,10 @@ func (d *DB) DBSize() (int64, error) {
 func (tx *Tx) FlushDB() error {
 	tx.mustWrite()
 	tx.lockDB(tx.db)
+	ws := tx.c.dbWatchers(tx.db, -1, tx.nowMs, nil)
 	data := tx.c.ks.Flush(tx.db)
 	tx.muts = append(tx.muts, Mutation{DB: tx.db, Op: "flushdb",
-		Edits: []Edit{{Kind: EditFlushDB, flushed: data}}})
+		Edits: []Edit{{Kind: EditFlushDB, flushed: data, watchers: ws}}})
 	return nil
 }
 
@@ -558,9 +559,11 @@ func (tx *Tx) SwapDB(a, b int) error {
 	lo, hi := min(a, b), max(a, b)
 	tx.lockDB(lo)
 	tx.lockDB(hi)
+	ws := tx.c.dbWatchers(a, b, tx.nowMs, nil)
+	ws = tx.c.dbWatchers(b, a, tx.nowMs, ws)
 	tx.c.ks.Swap(a, b)
 	tx.muts = append(tx.muts, Mutation{DB: a, Op: "swapdb",
-		Edits: []Edit{{Kind: EditSwapDB, Index: b}}})
+		Edits: []Edit{{Kind: EditSwapDB, Index: b, watchers: ws}}})
 	return nil
 }
 

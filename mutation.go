@@ -74,6 +74,11 @@ type Edit struct {
 	prev    *keyspace.Entry // EditSet, EditDel: the detached previous entry
 	next    *keyspace.Entry // EditSet: the entry stored
 	flushed keyspace.DBData // EditFlushDB: the old contents
+
+	// watchers are the Watchers this FLUSHDB or SWAPDB invalidates,
+	// chosen before the change as Redis's touchAllWatchedKeysInDb does;
+	// they are marked dirty when the transaction commits.
+	watchers []*Watcher
 }
 
 // dbWide reports whether m changes a whole database (FLUSHDB, SWAPDB)

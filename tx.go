@@ -133,14 +133,56 @@ func (c *core) touchWatched(db int, key string) {
 	}
 }
 
-// touchWatchedDB marks every watcher of database db dirty. The caller holds
-// every stripe of db.
-func (c *core) touchWatchedDB(db int) {
+// dbWatchers returns (appended to out) the watchers of database db that a
+// FLUSHDB of db (other < 0) or a SWAPDB of db with other invalidates, as
+// Redis 7's touchAllWatchedKeysInDb decides: only watched keys present in
+// db or in other count (a FLUSHALL does not abort a transaction that
+// watched a key that did not exist); a key that was already expired when
+// watched changes nothing when it goes or when an expired one replaces
+// it, and neither does a missing key replaced by an expired one. Call it
+// before the change; the caller holds every stripe of db and of other.
+func (c *core) dbWatchers(db, other int, now int64, out []*Watcher) []*Watcher {
 	for i := 0; i < keyspace.NumShards; i++ {
-		for _, ws := range c.watched[db*keyspace.NumShards+i] {
+		for key, ws := range c.watched[db*keyspace.NumShards+i] {
+			inDB := c.ks.Get(db, key) != nil
+			var inOther *keyspace.Entry
+			if other >= 0 {
+				inOther = c.ks.Get(other, key)
+			}
+			if !inDB && inOther == nil {
+				continue
+			}
 			for _, w := range ws {
-				w.dirty.Store(true)
+				if w.expiredWhenWatched(db, key) {
+					if inOther == nil || inOther.Expired(now) {
+						continue
+					}
+				} else if !inDB && inOther.Expired(now) {
+					continue
+				}
+				out = append(out, w)
 			}
 		}
+	}
+	return out
+}
+
+// expiredWhenWatched reports whether w watched (db, key) while the key was
+// logically expired.
+func (w *Watcher) expiredWhenWatched(db int, key string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, wk := range w.keys {
+		if wk.db == db && wk.key == key {
+			return wk.expired
+		}
+	}
+	return false
+}
+
+// touchWatchers marks ws dirty.
+func touchWatchers(ws []*Watcher) {
+	for _, w := range ws {
+		w.dirty.Store(true)
 	}
 }

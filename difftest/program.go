@@ -35,6 +35,9 @@ type Cmd struct {
 type Program struct {
 	Proto int
 	Cmds  []Cmd
+	// Requires names commands the program needs our server to implement
+	// (a script's "!require" line); TestScripts skips it until they are.
+	Requires []string
 }
 
 // Name is the lower-case command name, "parent|sub" for the container
@@ -215,8 +218,9 @@ func isHex(c byte) bool {
 // quoted bytes and compares N replies; "!rawclose N <bytes>" also compares
 // whether the servers closed the connection, then reconnects; "!scanall
 // [MATCH p] [COUNT n] [TYPE t]", "!hscanall key [MATCH p] [COUNT n]";
-// "!reconnect"; "!sleep ms"; "!resp3" (only as the first command: the
-// script runs in a HELLO 3 session).
+// "!reconnect"; "!sleep ms"; "!resp3" (anywhere: the whole script runs
+// in a HELLO 3 session); "!require cmd..." (skip the script until our
+// server implements those commands).
 func ParseScript(text string) (Program, error) {
 	var p Program
 	for ln, line := range strings.Split(text, "\n") {
@@ -239,6 +243,10 @@ func ParseScript(text string) (Program, error) {
 		switch d := string(args[0]); d {
 		case "!resp3":
 			p.Proto = 3
+		case "!require":
+			for _, a := range args[1:] {
+				p.Requires = append(p.Requires, string(a))
+			}
 		case "!raw", "!rawclose":
 			if len(args) != 3 {
 				return p, fmt.Errorf("line %d: %s N \"bytes\"", ln+1, d)
@@ -262,6 +270,9 @@ func (p Program) String() string {
 	var b bytes.Buffer
 	if p.Proto == 3 {
 		b.WriteString("!resp3\n")
+	}
+	if len(p.Requires) > 0 {
+		b.WriteString("!require " + strings.Join(p.Requires, " ") + "\n")
 	}
 	for _, c := range p.Cmds {
 		b.WriteString(c.String())
