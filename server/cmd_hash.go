@@ -249,6 +249,7 @@ func cmdHScan(c *Conn, tx *potato.Tx, a [][]byte) error {
 	}
 	var match string
 	var count int64
+	emptyMatch := false // MATCH "" matches only the empty field; HScan's "" means all
 	for j := 3; j < len(a); j += 2 {
 		if j+1 >= len(a) {
 			return replyError(errSyntax)
@@ -265,6 +266,7 @@ func cmdHScan(c *Conn, tx *potato.Tx, a [][]byte) error {
 			count = n
 		case eqFold(a[j], "match"):
 			match = string(a[j+1])
+			emptyMatch = len(a[j+1]) == 0
 		default:
 			return replyError(errSyntax)
 		}
@@ -272,6 +274,16 @@ func cmdHScan(c *Conn, tx *potato.Tx, a [][]byte) error {
 	fields, next, err := tx.HScan(key, cursor, match, count)
 	if err != nil {
 		return err
+	}
+	if emptyMatch {
+		n := 0
+		for _, f := range fields {
+			if f.Field == "" {
+				fields[n] = f
+				n++
+			}
+		}
+		fields = fields[:n]
 	}
 	c.w.AppendArrayLen(2)
 	c.w.AppendBulkString(strconv.FormatUint(next, 10))
