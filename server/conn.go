@@ -71,6 +71,9 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 		MaxQueryBuffer:  s.MaxQueryBuffer,
 	})
 	c.w = resp.NewWriter(&countingWriter{w: nc, n: &s.stats.netOut})
+	// Replies go out just before the reader would block for more input:
+	// one write per pipeline, and no reply waits behind half a command.
+	c.r.SetBeforeRead(c.w.Flush)
 	c.lastCmd.Store(time.Now().UnixNano())
 	c.cmdName.Store("NULL")
 	return c
@@ -157,7 +160,7 @@ func (c *Conn) serve() {
 		c.busy.Store(true)
 		c.dispatch(args)
 		c.busy.Store(false)
-		if c.r.Buffered() == 0 || c.w.Len() > 64<<10 {
+		if c.w.Len() > 64<<10 {
 			if err := c.w.Flush(); err != nil {
 				return
 			}
