@@ -122,8 +122,26 @@ func ParseLongDouble(s string) (LongDouble, bool) {
 	if body == "" || body == "." {
 		return LongDouble{}, false
 	}
+	hex := base == 0
 	f, _, err := newLD().Parse(s, base)
 	if err != nil {
+		// big.Float refuses exponents beyond its range that strtold
+		// reads: a zero significand is 0 whatever its exponent, any other
+		// overflows or underflows (ERANGE), which string2ld refuses.
+		e := strings.LastIndexAny(s, "eEpP")
+		if hex {
+			e = strings.LastIndexAny(s, "pP")
+		}
+		if e < 0 || nonzeroSignificand(lb, hex) || !validExpDigits(s[e+1:]) {
+			return LongDouble{}, false
+		}
+		if f, _, err = newLD().Parse(s[:e+1]+"0", base); err != nil {
+			return LongDouble{}, false
+		}
+	}
+	if f.Sign() == 0 && nonzeroSignificand(lb, hex) {
+		// Below big.Float's exponent range the literal reads as 0 with no
+		// error; strtold gives ERANGE with 0, which string2ld refuses.
 		return LongDouble{}, false
 	}
 	if f.IsInf() || f.MantExp(nil) > maxExp {
@@ -149,6 +167,34 @@ func isHalfMant(f *big.Float) bool {
 	m := new(big.Float)
 	f.MantExp(m)
 	return m.Abs(m).Cmp(big.NewFloat(0.5)) == 0
+}
+
+// nonzeroSignificand reports whether the significand of a lower-cased
+// number body (what precedes its exponent) has a nonzero digit.
+func nonzeroSignificand(lb string, hex bool) bool {
+	if hex {
+		sig, _, _ := strings.Cut(lb[2:], "p")
+		return strings.ContainsAny(sig, "123456789abcdef")
+	}
+	sig, _, _ := strings.Cut(lb, "e")
+	return strings.ContainsAny(sig, "123456789")
+}
+
+// validExpDigits reports whether x is an exponent: an optional sign and
+// at least one decimal digit.
+func validExpDigits(x string) bool {
+	if x != "" && (x[0] == '+' || x[0] == '-') {
+		x = x[1:]
+	}
+	if x == "" {
+		return false
+	}
+	for i := 0; i < len(x); i++ {
+		if x[i] < '0' || x[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // validExpSigns reports whether every '+' or '-' in a lower-cased number
