@@ -40,19 +40,24 @@ func registerCommandCmd(t *table) {
 	sub(&Command{Name: "list", Arity: -2, Since: "7.0.0", Summary: "Returns a list of command names.",
 		Complexity: "O(N) where N is the total number of Redis commands", Syntax: "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]",
 		conn: cmdCommandList})
-	sub(&Command{Name: "getkeys", Arity: -3, Since: "2.8.13", Summary: "Extracts the key names from an arbitrary command.",
+	sub(&Command{Name: "getkeys", Arity: -4, Since: "2.8.13", Summary: "Extracts the key names from an arbitrary command.",
 		Complexity: "O(N) where N is the number of arguments to the command", Syntax: "command [arg [arg ...]]",
 		conn: func(c *Conn, a [][]byte, _ *potato.Tx) {
+			// Redis's getKeysSubcommandImpl: an unknown command or
+			// subcommand, then a command without key specs, then the
+			// arity, then no key found in these args.
 			x := c.s.table.cmds[strings.ToLower(string(a[2]))]
 			args := a[2:]
+			if x != nil && x.sub != nil && len(args) > 1 {
+				x = x.sub[strings.ToLower(string(args[1]))]
+			}
 			if x == nil {
 				c.replyErr("ERR Invalid command specified")
 				return
 			}
-			if x.sub != nil && len(args) > 1 {
-				if sc := x.sub[strings.ToLower(string(args[1]))]; sc != nil {
-					x = sc
-				}
+			if x.FirstKey <= 0 && x.keys == nil {
+				c.replyErr("ERR The command has no key arguments")
+				return
 			}
 			if !x.arityOK(len(args)) {
 				c.replyErr("ERR Invalid number of arguments specified for command")
@@ -60,7 +65,7 @@ func registerCommandCmd(t *table) {
 			}
 			keys := c.keysOf(x, args)
 			if len(keys) == 0 {
-				c.replyErr("ERR The command has no key arguments")
+				c.replyErr("ERR Invalid arguments specified for command")
 				return
 			}
 			c.w.AppendArrayLen(len(keys))
@@ -85,7 +90,7 @@ func registerCommandCmd(t *table) {
 
 func cmdCommandAll(c *Conn, a [][]byte, _ *potato.Tx) {
 	if len(a) > 1 && c.s.table.cmds["command"].sub[strings.ToLower(string(a[1]))] == nil {
-		c.replyErr(sanitize(fmt.Sprintf("ERR unknown subcommand '%.128s'. Try COMMAND HELP.", a[1])))
+		c.replyErr(sanitize(fmt.Sprintf("ERR unknown subcommand '%s'. Try COMMAND HELP.", cText(a[1], 128))))
 		return
 	}
 	all := c.s.table.sorted()
