@@ -22,6 +22,7 @@ const (
 	modeLen                      // only the aggregate's type and length
 	modeTTL                      // integers: negative codes exact, others within tol
 	modeNotGenerated             // the random generator never makes such a command (scripts may)
+	modeUnchecked                // nothing compared, not even errors: a deliberate extension
 )
 
 // exception is one row of the exceptions table: replies of cmd (when
@@ -42,6 +43,11 @@ var exceptions = []exception{
 	// States the random programs avoid.
 	{cmd: "set", when: pastDeadline, mode: modeNotGenerated,
 		reason: "SET with an EXAT/PXAT in the past stores an already-expired key; Redis 7.0 deletes it on the next access (even a read) or active-expiry cycle, ours only in the active-expiry cycle (reads never write), so DBSIZE right after a read of it differs for up to ~100 ms (it is timing-dependent in Redis too); scripts check the deterministic part"},
+	// Deliberate extensions: Redis 7.2 subcommands that clients send
+	// (go-redis v9 sends CLIENT SETINFO on connect); 7.0 replies
+	// "unknown subcommand".
+	{cmd: "client|setinfo", mode: modeUnchecked, reason: "Redis 7.2 subcommand, implemented deliberately; 7.0.15 does not know it"},
+	{cmd: "client|no-touch", mode: modeUnchecked, reason: "Redis 7.2 subcommand, implemented deliberately; 7.0.15 does not know it"},
 	// Order is unspecified: both servers return the same members in hash
 	// table order, which differs between implementations.
 	{cmd: "keys", mode: modeSorted, reason: "reply order is unspecified (hash table order)"},
@@ -170,7 +176,7 @@ func equalReply(c Cmd, want, got []byte) bool {
 }
 
 func equalMode(r exception, want, got []byte) bool {
-	if bytes.Equal(want, got) {
+	if bytes.Equal(want, got) || r.mode == modeUnchecked {
 		return true
 	}
 	if isError(want) || isError(got) {

@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -57,6 +58,7 @@ func envInt(t *testing.T, name string, def int64) int64 {
 // be pasted into testdata/.
 func TestRandomPrograms(t *testing.T) {
 	env := newEnv(t)
+	env.Stats = map[string]*CmdStats{}
 	seed := uint64(envInt(t, "POTATO_DIFF_SEED", time.Now().UnixNano()&(1<<62-1)))
 	total := envInt(t, "POTATO_DIFF_N", 20000)
 	only := envInt(t, "POTATO_DIFF_PROGRAM", -1)
@@ -117,6 +119,19 @@ func TestRandomPrograms(t *testing.T) {
 		}
 	}
 	t.Logf("%d commands in %v", ran, time.Since(start).Round(time.Millisecond))
+	if testing.Verbose() {
+		var names []string
+		for n := range env.Stats {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		var b strings.Builder
+		for _, n := range names {
+			st := env.Stats[n]
+			fmt.Fprintf(&b, "  %-20q %5d runs %3d%% errors\n", n, st.Runs, 100*st.Errors/st.Runs)
+		}
+		t.Logf("coverage (Redis's replies):\n%s", b.String())
+	}
 }
 
 func indent(s string) string {

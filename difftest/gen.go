@@ -481,9 +481,15 @@ func (g *Gen) badArity() [][]byte {
 	}
 	// Map iteration order is random: sort for reproducible seeds.
 	sortStrings(names)
-	a := [][]byte{g.randCase(names[g.rnd.IntN(len(names))])}
+	name := names[g.rnd.IntN(len(names))]
+	a := [][]byte{g.randCase(name)}
+	pool := []string{"s1", "h1", "l1", "1", "0"}
+	if strings.Contains(name, "EX") || strings.Contains(name, "BL") || strings.Contains(name, "BR") {
+		// No TTL or blocking timeout short enough to run out mid-program.
+		pool = []string{"s1", "h1", "l1", "100000"}
+	}
 	for i := 0; i < g.rnd.IntN(3); i++ {
-		a = append(a, g.pick([]string{"s1", "h1", "l1", "1", "0"}))
+		a = append(a, g.pick(pool))
 	}
 	return a
 }
@@ -727,7 +733,42 @@ var generators = []weighted{
 		}
 		return cat("CLIENT", g.randCase("SETNAME"), g.pick([]string{"app", "", "a b", "x\ny", "caf\xc3\xa9", "ok-name_1"}))
 	}},
-	{FamMisc, 1, func(g *Gen) [][]byte { return cat("HELLO", g.pick([]string{"4", "1", "abc", "-1"})) }},
+	{FamMisc, 1, func(g *Gen) [][]byte {
+		switch g.rnd.IntN(4) {
+		case 0:
+			return cat("HELLO", g.pick([]string{"4", "1", "abc", "-1", "3 ", ""}))
+		case 1:
+			// Switches the protocol mid-program (the reply holds ids).
+			return cat("HELLO", g.pick([]string{"2", "3"}))
+		case 2:
+			return cat("HELLO", g.pick([]string{"2", "3"}), g.randCase("SETNAME"), g.pick([]string{"x", "a b", ""}))
+		}
+		return cat("HELLO", g.pick([]string{"2", "3"}), g.randCase("AUTH"), g.pick([]string{"default", "nobody"}), "pw")
+	}},
+	{FamMisc, 1, func(g *Gen) [][]byte {
+		// Key extraction must agree with Redis's key specs.
+		if g.chance(5) {
+			return cat("COMMAND", "GETKEYS", g.pick([]string{"FOO", "PING", "GET", "MSET", "SET", "RANDOMKEY"}), g.pick([]string{"a", "b c"}))
+		}
+		return cat("COMMAND", "GETKEYS", g.plain())
+	}},
+	{FamMisc, 1, func(g *Gen) [][]byte {
+		switch g.rnd.IntN(4) {
+		case 0:
+			return cat("AUTH", g.pick([]string{"pw", ""}))
+		case 1:
+			return cat("AUTH", g.pick([]string{"default", "nobody", "DEFAULT"}), "pw")
+		case 2:
+			return cat("AUTH", "a", "b", "c")
+		}
+		return cat("CLIENT", "NO-EVICT", g.pick([]string{"on", "OFF", "maybe"}))
+	}},
+	{FamMisc, 1, func(g *Gen) [][]byte {
+		if g.chance(3) {
+			return cat("RESET") // back to db 0, RESP2, no MULTI, no WATCH
+		}
+		return cat("ECHO", g.value())
+	}},
 
 	// Transactions outside a generated block: stray EXEC/DISCARD/UNWATCH.
 	{FamTx, 1, func(g *Gen) [][]byte { return cat(g.pick([]string{"EXEC", "DISCARD", "UNWATCH"})) }},

@@ -13,6 +13,14 @@ import (
 type Env struct {
 	Redis string // address of redis-server
 	Ours  string // address of our server
+	// Stats, when non-nil, counts the steps run per command name and how
+	// many of them Redis answered with an error (generator coverage).
+	Stats map[string]*CmdStats
+}
+
+// CmdStats counts one command's steps.
+type CmdStats struct {
+	Runs, Errors int
 }
 
 // Mismatch is the first step at which the servers disagreed.
@@ -44,6 +52,7 @@ type session struct {
 	r, o    *Client
 	inMulti bool
 	queued  []Cmd
+	stats   map[string]*CmdStats
 }
 
 func (s *session) dial() error {
@@ -83,7 +92,7 @@ func (e Env) Run(p Program) (*Mismatch, error) {
 	if err := e.flushAll(); err != nil {
 		return nil, err
 	}
-	s := &session{env: e, proto: p.Proto}
+	s := &session{env: e, proto: p.Proto, stats: e.Stats}
 	if err := s.dial(); err != nil {
 		return nil, err
 	}
@@ -164,6 +173,17 @@ func (s *session) step(c Cmd) (*Mismatch, error) {
 	got = note(got, firstErr(errO, err))
 
 	name := c.Name()
+	if s.stats != nil {
+		st := s.stats[name]
+		if st == nil {
+			st = &CmdStats{}
+			s.stats[name] = st
+		}
+		st.Runs++
+		if isError(want) {
+			st.Errors++
+		}
+	}
 	var equal bool
 	if name == "exec" && s.inMulti {
 		equal = equalExec(s.queued, want, got)
