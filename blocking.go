@@ -391,8 +391,9 @@ func checkBlocking(cmd string, timeout time.Duration, keys []string) error {
 //
 // It waits at most timeout (0: until ctx ends) and then returns
 // ErrNotFound (Redis's nil reply); it returns ctx.Err() when ctx ends
-// first and ErrClosed when the DB closes. An element popped for the caller
-// is always returned, even if ctx ends at the same moment. Keys are checked
+// first (without popping if it has already ended) and ErrClosed when the
+// DB closes. An element popped for the caller is always returned, even if
+// ctx ends at the same moment. Keys are checked
 // in order: one of another type before the first list gives ErrWrongType.
 // A negative timeout or no keys give an ErrInvalidArgument error.
 func (d *DB) BLPop(ctx context.Context, timeout time.Duration, keys ...string) (key string, val []byte, err error) {

@@ -291,11 +291,25 @@ func TestBlockingRetry(t *testing.T) {
 		moved <- string(v)
 	}()
 	waitBlocked(t, d, 1)
+	ss := d.c.ks.StripeOf(0, src)
+	d.c.ks.RLock(ss)
+	w := d.c.blocked.queues[ss][src].head.w
+	d.c.ks.RUnlock(ss)
 	s := d.c.ks.StripeOf(0, dst)
 	d.c.ks.Lock(s)
 	pushed := make(chan error, 1)
 	go func() { _, err := d.RPush(src, []byte("v")); pushed <- err }()
-	time.Sleep(20 * time.Millisecond) // let the push try, fail its TryLock and wait
+	// The push claims the waiter, fails to take dst's lock without
+	// waiting, rolls back (giving the claim back, which leaves a token
+	// in w.wake) and waits for the lock in sorted order.
+	for deadline := time.Now().Add(10 * time.Second); len(w.wake) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the push never gave its claim back")
+		}
+	}
+	if st := w.state.Load(); st != waitWaiting {
+		t.Fatalf("waiter state %d after the rollback", st)
+	}
 	d.c.ks.Unlock(s)
 	if err := <-pushed; err != nil {
 		t.Fatal(err)

@@ -1230,6 +1230,14 @@ func TestListTxVariants(t *testing.T) {
 		if k, v, err := tx.BLPop(ctx, 0, "b", "a"); k != "a" || string(v) != "3" || err != nil {
 			t.Errorf("BLPop = %q %q %v", k, v, err)
 		}
+		tx.RPush("c", []byte("5"))
+		if v, err := tx.RPopLPush("c", "c"); string(v) != "5" || err != nil {
+			t.Errorf("RPopLPush = %q %v", v, err)
+		}
+		if v, err := tx.RPopLPush("nokey", "c"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("RPopLPush of a missing key = %q %v", v, err)
+		}
+		tx.Del("c")
 		return nil
 	})
 	if err != nil {
@@ -1272,5 +1280,40 @@ func TestListNoEmptyLists(t *testing.T) {
 		if e := listEntry(t, d, "l"); e != nil {
 			t.Errorf("step %d left an entry with %d elements", i, e.List.Len())
 		}
+	}
+}
+
+func BenchmarkListPushPop(b *testing.B) {
+	d, _ := openTestDB(b)
+	v := []byte("value")
+	for i := 0; i < 1000; i++ {
+		d.RPush("l", v)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		d.RPush("l", v)
+		d.LPop("l")
+	}
+}
+
+// BenchmarkBlockingHandoff measures one element handed from a pusher to a
+// client blocked in BLPop.
+func BenchmarkBlockingHandoff(b *testing.B) {
+	d, _ := openTestDB(b)
+	ctx := context.Background()
+	v := []byte("value")
+	got := make(chan struct{})
+	go func() {
+		for {
+			if _, _, err := d.BLPop(ctx, 0, "q"); err != nil {
+				return
+			}
+			got <- struct{}{}
+		}
+	}()
+	b.ReportAllocs()
+	for b.Loop() {
+		d.RPush("q", v)
+		<-got
 	}
 }
