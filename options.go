@@ -25,6 +25,12 @@ type Options struct {
 
 	// Logger receives the DB's log lines. Nil means slog.Default().
 	Logger *slog.Logger
+
+	// NotifyKeyspaceEvents selects the keyspace notifications published
+	// at start, in Redis's notify-keyspace-events syntax (e.g. "KEA");
+	// empty means none, as in Redis. DB.SetNotifyKeyspaceEvents changes
+	// it at runtime.
+	NotifyKeyspaceEvents string
 }
 
 // Clock is a source of the current time. Implementations must be safe for
@@ -55,6 +61,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if _, err := parseNotifyFlags(o.NotifyKeyspaceEvents); err != nil {
+		return o, fmt.Errorf("potato: Options.NotifyKeyspaceEvents %q: invalid event class character (use 'Ag$lshzxeKEtmdn')", o.NotifyKeyspaceEvents)
 	}
 	return o, nil
 }

@@ -42,6 +42,7 @@ type core struct {
 
 	blocked blockedRegistry
 	ctr     counters
+	ps      *pubsub // pub/sub, keyspace notifications, change feeds
 
 	// durable persists each transaction's mutations before they become
 	// visible (nil for an in-memory store). See durable.go.
@@ -64,6 +65,8 @@ func Open(opts Options) (*DB, error) {
 	c := &core{opts: o, log: o.Logger, ks: keyspace.New(), stop: make(chan struct{}), ctr: newCounters()}
 	c.txPool.New = func() any { return &Tx{c: c} }
 	c.blocked.init()
+	c.ps = newPubSub(c)
+	c.ps.start()
 	if o.ExpiryInterval > 0 {
 		c.bg.Add(1)
 		go c.activeExpiry()
@@ -650,6 +653,9 @@ func (tx *Tx) lookup(key string) *keyspace.Entry {
 		// Like Redis, count hits and misses of reads only.
 		if e == nil {
 			tx.c.ctr.misses.Inc()
+			if tx.c.notifyKeyMissOn() {
+				tx.c.keyMiss(tx.db, key) // Redis's "keymiss" event (class m)
+			}
 		} else {
 			tx.c.ctr.hits.Inc()
 		}

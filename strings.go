@@ -98,6 +98,9 @@ func (d *DB) Get(key string) ([]byte, error) {
 	if e == nil || e.Expired(now) {
 		c.ks.RUnlock(s)
 		c.ctr.misses.Inc()
+		if c.notifyKeyMissOn() {
+			c.keyMiss(d.db, key) // "keymiss" event (pubsub.go)
+		}
 		return nil, ErrNotFound
 	}
 	c.ctr.hits.Inc()
