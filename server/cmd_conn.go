@@ -30,6 +30,7 @@ func registerConnection(t *table) {
 		conn: func(c *Conn, a [][]byte, _ *potato.Tx) {
 			c.multi = nil
 			c.unwatch()
+			c.resetSubs()
 			c.db = c.s.DB
 			c.name = ""
 			c.w.SetProto(2)
@@ -126,6 +127,17 @@ func validClientName(b []byte) bool {
 func cmdPing(c *Conn, a [][]byte, _ *potato.Tx) {
 	if len(a) > 2 {
 		c.replyErr("ERR wrong number of arguments for 'ping' command")
+		return
+	}
+	if c.subscribedRESP2() {
+		// Redis's reply in RESP2 subscribed mode: ["pong", message].
+		c.w.AppendArrayLen(2)
+		c.w.AppendBulkString("pong")
+		if len(a) == 2 {
+			c.w.AppendBulk(a[1])
+		} else {
+			c.w.AppendBulkString("")
+		}
 		return
 	}
 	if len(a) == 2 {
@@ -247,9 +259,16 @@ func cmdAuth(c *Conn, a [][]byte, _ *potato.Tx) {
 // fields; memory figures are this server's).
 func (c *Conn) infoLine() string {
 	now := time.Now()
-	flags := "N"
+	sub, psub, ssub, omem := c.subCounts()
+	flags := ""
+	if sub+psub+ssub > 0 {
+		flags = "P"
+	}
 	if c.multi != nil {
-		flags = "x"
+		flags += "x"
+	}
+	if flags == "" {
+		flags = "N"
 	}
 	multi := -1
 	if c.multi != nil {
@@ -257,13 +276,14 @@ func (c *Conn) infoLine() string {
 	}
 	name, _ := c.cmdName.Load().(string)
 	idle := now.Sub(time.Unix(0, c.lastCmd.Load()))
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=%d qbuf=%d qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=%d tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d",
 		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), 8+c.id, c.name, int64(now.Sub(c.created)/time.Second),
-		int64(idle/time.Second), flags, c.db.Index(), multi, c.r.Buffered(), 16384, name, c.w.Proto())
+		int64(idle/time.Second), flags, c.db.Index(), sub, psub, ssub, multi, c.r.Buffered(), 16384, omem, name, c.w.Proto())
 }
 
 func cmdClientList(c *Conn, a [][]byte, _ *potato.Tx) {
 	var ids map[int64]bool
+	typ := ""
 	for j := 2; j < len(a); j++ {
 		switch {
 		case eqFold(a[j], "type") && j+1 < len(a):
@@ -272,9 +292,7 @@ func cmdClientList(c *Conn, a [][]byte, _ *potato.Tx) {
 				c.replyErr(sanitize(fmt.Sprintf("ERR Unknown client type '%s'", cText(a[j+1], 0))))
 				return
 			}
-			if t != "normal" {
-				ids = map[int64]bool{} // no replicas or subscribers yet
-			}
+			typ = t
 			j++
 		case eqFold(a[j], "id") && j+1 < len(a):
 			if ids == nil {
@@ -295,7 +313,7 @@ func cmdClientList(c *Conn, a [][]byte, _ *potato.Tx) {
 	}
 	var b strings.Builder
 	for _, o := range c.s.connsByID() {
-		if ids != nil && !ids[o.id] {
+		if (ids != nil && !ids[o.id]) || (typ != "" && typ != o.clientType()) {
 			continue
 		}
 		b.WriteString(o.infoLine())
@@ -381,7 +399,7 @@ func cmdClientKill(c *Conn, a [][]byte, _ *potato.Tx) {
 	for _, o := range c.s.connsByID() {
 		if (id != 0 && o.id != id) || (addr != "" && o.nc.RemoteAddr().String() != addr) ||
 			(laddr != "" && o.nc.LocalAddr().String() != laddr) || (user != "" && user != "default") ||
-			(typ != "" && typ != "normal") || (skipme && o == c) {
+			(typ != "" && typ != o.clientType()) || (skipme && o == c) {
 			continue
 		}
 		o.kill(c)

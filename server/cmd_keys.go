@@ -444,7 +444,7 @@ func cmdObject(what string) runFunc {
 func helpReply(cmd string, lines []string) connFunc {
 	return func(c *Conn, a [][]byte, tx *potato.Tx) {
 		all := append([]string{cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"}, lines...)
-		all = append(all, "HELP", "    Print this help.")
+		all = append(all, "HELP", "    Prints this help.")
 		c.w.AppendArrayLen(len(all))
 		for _, l := range all {
 			c.w.AppendSimple(l)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"rustypotato/internal/keyspace"
 )
@@ -25,6 +26,10 @@ type config struct {
 	byName map[string]*param
 	// Values set by the embedding program (cmd/rustypotato) for CONFIG GET.
 	extra map[string]string
+	// client-output-buffer-limit (nil: Redis's default); obufMu
+	// serializes CONFIG SETs of it (cmd_pubsub.go).
+	obuf   atomic.Pointer[outputConfig]
+	obufMu sync.Mutex
 }
 
 func newConfig(s *Server) *config {
@@ -59,6 +64,7 @@ func newConfig(s *Server) *config {
 	// No persistence yet: say so truthfully to tools that ask.
 	cfg.add(&param{name: "save", get: func(*Server) string { return "" }})
 	cfg.add(&param{name: "appendonly", get: func(*Server) string { return "no" }})
+	addPubSubConfig(cfg)
 	return cfg
 }
 

@@ -35,6 +35,9 @@ type Conn struct {
 
 	multi   *multiState
 	watcher *potato.Watcher
+	// ps is the pub/sub state and outbox, set on the first SUBSCRIBE
+	// (cmd_pubsub.go); read by other goroutines (CLIENT LIST).
+	ps atomic.Pointer[connPubSub]
 
 	busy       atomic.Bool // executing a command (Shutdown waits)
 	closing    atomic.Bool // close after the current command
@@ -70,7 +73,7 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 		MaxMultiBulkLen: s.MaxMultiBulkLen,
 		MaxQueryBuffer:  s.MaxQueryBuffer,
 	})
-	c.w = resp.NewWriter(&countingWriter{w: nc, n: &s.stats.netOut})
+	c.w = resp.NewWriter(&countingWriter{w: replyDest{c}, n: &s.stats.netOut})
 	// Replies go out just before the reader would block for more input:
 	// one write per pipeline, and no reply waits behind half a command.
 	c.r.SetBeforeRead(c.w.Flush)
@@ -100,6 +103,20 @@ func (cs *connSource) Read(p []byte) (int, error) {
 	n, err := cs.nc.Read(p)
 	cs.c.s.stats.netIn.Add(int64(n))
 	return n, err
+}
+
+// replyDest is where the reply buffer's Flush writes: the socket, or,
+// once the connection has subscribed, its outbox (cmd_pubsub.go), which a
+// writer goroutine sends. Publishers on other goroutines append messages
+// to the outbox, so replies and messages keep one order and a slow
+// subscriber never blocks a publisher.
+type replyDest struct{ c *Conn }
+
+func (d replyDest) Write(p []byte) (int, error) {
+	if ps := d.c.ps.Load(); ps != nil {
+		return ps.write(p)
+	}
+	return d.c.nc.Write(p)
 }
 
 type countingWriter struct {
@@ -139,6 +156,9 @@ func (c *Conn) serve() {
 		if c.watcher != nil {
 			c.watcher.Close()
 		}
+		if p := c.ps.Load(); p != nil {
+			p.shutdown() // unsubscribe; send what is queued (QUIT's +OK)
+		}
 		c.close()
 	}()
 	for {
@@ -159,6 +179,9 @@ func (c *Conn) serve() {
 		}
 		c.busy.Store(true)
 		c.dispatch(args)
+		if p := c.ps.Load(); p != nil {
+			p.afterCommand() // reply into the outbox, after its notifications
+		}
 		c.busy.Store(false)
 		if c.w.Len() > 64<<10 {
 			if err := c.w.Flush(); err != nil {
@@ -221,6 +244,9 @@ func (c *Conn) dispatch(args [][]byte) {
 		}
 		c.rejectQueued()
 		c.replyErr("ERR " + msg)
+		return
+	}
+	if c.pubsubReject(cmd) { // RESP2 subscribed mode
 		return
 	}
 	c.cmdName.Store(cmd.FullName())

@@ -144,6 +144,7 @@ func newTable() *table {
 	registerKeys(t)
 	registerHashes(t)
 	registerLists(t)
+	registerPubSub(t)
 	return t
 }
 

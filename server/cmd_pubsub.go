@@ -1,0 +1,760 @@
+package server
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"rustypotato"
+)
+
+// Pub/Sub: SUBSCRIBE and friends, PUBLISH, SPUBLISH, PUBSUB.
+//
+// A connection that subscribes gets a connPubSub: its library
+// Subscription (whose Handler appends messages to the connection's
+// outbox), its own record of what it is subscribed to, and an outbox
+// written to the socket by a writer goroutine. From then on the
+// connection's replies go through the outbox too, so that replies and
+// messages appended by publishers' goroutines keep one order, and a
+// subscriber that does not read never blocks a publisher: when its
+// outbox passes client-output-buffer-limit it is disconnected.
+
+func registerPubSub(t *table) {
+	ps := func(c *Command) *Command {
+		c.Group = "pubsub"
+		return t.add(c)
+	}
+	ps(&Command{Name: "subscribe", Arity: -2, Flags: flagPubSub | flagNoScript | flagLoading | flagStale,
+		Categories: cats("pubsub slow"), Since: "2.0.0", Summary: "Listens for messages published to channels.",
+		Complexity: "O(N) where N is the number of channels to subscribe to.", Syntax: "channel [channel ...]",
+		conn: cmdSubscribe(kindChannel)})
+	ps(&Command{Name: "unsubscribe", Arity: -1, Flags: flagPubSub | flagNoScript | flagLoading | flagStale,
+		Categories: cats("pubsub slow"), Since: "2.0.0", Summary: "Stops listening to messages posted to channels.",
+		Complexity: "O(N) where N is the number of channels to unsubscribe.", Syntax: "[channel [channel ...]]",
+		conn: cmdUnsubscribe(kindChannel)})
+	ps(&Command{Name: "psubscribe", Arity: -2, Flags: flagPubSub | flagNoScript | flagLoading | flagStale,
+		Categories: cats("pubsub slow"), Since: "2.0.0", Summary: "Listens for messages published to channels that match one or more patterns.",
+		Complexity: "O(N) where N is the number of patterns to subscribe to.", Syntax: "pattern [pattern ...]",
+		conn: cmdSubscribe(kindPattern)})
+	ps(&Command{Name: "punsubscribe", Arity: -1, Flags: flagPubSub | flagNoScript | flagLoading | flagStale,
+		Categories: cats("pubsub slow"), Since: "2.0.0", Summary: "Stops listening to messages published to channels that match one or more patterns.",
+		Complexity: "O(N) where N is the number of patterns to unsubscribe.", Syntax: "[pattern [pattern ...]]",
+		conn: cmdUnsubscribe(kindPattern)})
+	ps(&Command{Name: "ssubscribe", Arity: -2, Flags: flagPubSub | flagNoScript | flagLoading | flagStale,
+		FirstKey: 1, LastKey: -1, Step: 1,
+		Categories: cats("pubsub slow"), Since: "7.0.0", Summary: "Listens for messages published to shard channels.",
+		Complexity: "O(N) where N is the number of shard channels to subscribe to.", Syntax: "shardchannel [shardchannel ...]",
+		conn: cmdSubscribe(kindShard)})
+	ps(&Command{Name: "sunsubscribe", Arity: -1, Flags: flagPubSub | flagNoScript | flagLoading | flagStale,
+		FirstKey: 1, LastKey: -1, Step: 1,
+		Categories: cats("pubsub slow"), Since: "7.0.0", Summary: "Stops listening to messages posted to shard channels.",
+		Complexity: "O(N) where N is the number of shard channels to unsubscribe.", Syntax: "[shardchannel [shardchannel ...]]",
+		conn: cmdUnsubscribe(kindShard)})
+	ps(&Command{Name: "publish", Arity: 3, Flags: flagPubSub | flagLoading | flagStale | flagFast,
+		Categories: cats("pubsub fast"), Since: "2.0.0", Summary: "Posts a message to a channel.",
+		Complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
+		Syntax:     "channel message", conn: cmdPublish(false)})
+	ps(&Command{Name: "spublish", Arity: 3, Flags: flagPubSub | flagLoading | flagStale | flagFast,
+		FirstKey: 1, LastKey: 1, Step: 1,
+		Categories: cats("pubsub fast"), Since: "7.0.0", Summary: "Post a message to a shard channel",
+		Complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+		Syntax:     "shardchannel message", conn: cmdPublish(true)})
+	parent := ps(&Command{Name: "pubsub", Arity: -2, Categories: cats("slow"), Since: "2.8.0",
+		Summary: "A container for Pub/Sub commands.", Complexity: "Depends on subcommand."})
+	sub := func(name string, arity int, flags flag, categories, summary, complexity, syntax string, fn connFunc) {
+		t.addSub(parent, &Command{Name: name, Arity: arity, Flags: flags | flagLoading | flagStale,
+			Categories: cats(categories), Since: "2.8.0", Summary: summary, Complexity: complexity, Syntax: syntax, conn: fn})
+	}
+	sub("channels", -2, flagPubSub, "pubsub slow", "Returns the active channels.",
+		"O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)",
+		"[pattern]", cmdPubSubChannels(false))
+	sub("numsub", -2, flagPubSub, "pubsub slow", "Returns a count of subscribers to channels.",
+		"O(N) for the NUMSUB subcommand, where N is the number of requested channels", "[channel [channel ...]]", cmdPubSubNumSub(false))
+	sub("numpat", 2, flagPubSub, "pubsub slow", "Returns a count of unique pattern subscriptions.", "O(1)", "",
+		func(c *Conn, a [][]byte, _ *potato.Tx) { c.w.AppendInt(c.db.PubSubNumPat()) })
+	sub("shardchannels", -2, flagPubSub, "pubsub slow", "Returns the active shard channels.",
+		"O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).",
+		"[pattern]", cmdPubSubChannels(true))
+	sub("shardnumsub", -2, flagPubSub, "pubsub slow", "Returns the count of subscribers of shard channels.",
+		"O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", "[shardchannel [shardchannel ...]]", cmdPubSubNumSub(true))
+	sub("help", 2, 0, "slow", "Returns helpful text about the different subcommands.", "O(1)", "", helpReply("PUBSUB", []string{
+		"CHANNELS [<pattern>]", "    Return the currently active channels matching a <pattern> (default: '*').",
+		"NUMPAT", "    Return number of subscriptions to patterns.",
+		"NUMSUB [<channel> ...]", "    Return the number of subscribers for the specified channels, excluding",
+		"    pattern subscriptions(default: no channels).",
+		"SHARDCHANNELS [<pattern>]", "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+		"SHARDNUMSUB [<shardchannel> ...]", "    Return the number of subscribers for the specified shard level channel(s)",
+	}))
+	for _, s := range parent.sub {
+		s.Since = parent.Since
+	}
+	parent.sub["shardchannels"].Since = "7.0.0"
+	parent.sub["shardnumsub"].Since = "7.0.0"
+}
+
+// subKind is what a connection subscribes to.
+type subKind uint8
+
+const (
+	kindChannel subKind = iota
+	kindPattern
+	kindShard
+)
+
+var subReplies = [3][2]string{
+	kindChannel: {"subscribe", "unsubscribe"},
+	kindPattern: {"psubscribe", "punsubscribe"},
+	kindShard:   {"ssubscribe", "sunsubscribe"},
+}
+
+// subState is the state of one subscription of a connection.
+type subState uint8
+
+const (
+	// subPending: subscribed, but its confirmation is still in the
+	// connection's reply buffer; messages are not delivered yet (they
+	// count as published before the subscription), so that none can
+	// overtake the confirmation.
+	subPending subState = iota + 1
+	subActive
+)
+
+// connPubSub is a connection's pub/sub state and outbox.
+type connPubSub struct {
+	c   *Conn
+	sub *potato.Subscription
+
+	mu       sync.Mutex // guards what follows; publishers take it to deliver
+	sets     [3]map[string]subState
+	order    [3]map[string]uint64 // insertion numbers, for unsubscribe-all
+	n        uint64
+	pending  int // subscriptions in subPending
+	proto    int // protocol messages are encoded in
+	buf      []byte
+	spare    []byte
+	inflight int       // bytes handed to the writer, not yet written
+	softAt   time.Time // when the soft limit was first exceeded (zero: not exceeded)
+	waiting  bool      // the writer waits on wake
+	closing  bool      // write what is queued, then stop
+	killed   bool      // stop now, drop output
+	wake     chan struct{}
+	done     chan struct{} // closed when the writer exits
+}
+
+// pubsub returns the connection's pub/sub state, creating it (and
+// switching the connection to its outbox) on first use.
+func (c *Conn) pubsub() *connPubSub {
+	if p := c.ps.Load(); p != nil {
+		return p
+	}
+	p := &connPubSub{c: c, proto: c.w.Proto(), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	for i := range p.sets {
+		p.sets[i] = map[string]subState{}
+		p.order[i] = map[string]uint64{}
+	}
+	p.sub = c.s.DB.SubscribeArgs(nil, potato.SubscribeArgs{Handler: p.deliver})
+	// Replies not yet flushed go out through the outbox, after what was
+	// written to the socket directly: the order holds.
+	c.ps.Store(p)
+	go p.writeLoop()
+	return p
+}
+
+// counts returns the number of channels + patterns (what SUBSCRIBE and
+// PSUBSCRIBE replies count) and of shard channels.
+func (p *connPubSub) counts() (int, int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.sets[kindChannel]) + len(p.sets[kindPattern]), len(p.sets[kindShard])
+}
+
+// countOf is the count a (un)subscribe reply of kind k reports. Only the
+// connection's goroutine changes the sets, so it reads them unlocked.
+func (p *connPubSub) countOf(k subKind) int {
+	if k == kindShard {
+		return len(p.sets[kindShard])
+	}
+	return len(p.sets[kindChannel]) + len(p.sets[kindPattern])
+}
+
+// total is the number of subscriptions of all kinds (read by the
+// connection's goroutine only).
+func (p *connPubSub) total() int {
+	return len(p.sets[0]) + len(p.sets[1]) + len(p.sets[2])
+}
+
+// subscribedRESP2 reports whether the connection is in RESP2 subscribed
+// mode, where Redis accepts only a few commands.
+func (c *Conn) subscribedRESP2() bool {
+	p := c.ps.Load()
+	return p != nil && c.w.Proto() == 2 && p.total() > 0
+}
+
+// pubsubReject refuses cmd in RESP2 subscribed mode, as Redis 7.0 does,
+// and reports whether it did.
+func (c *Conn) pubsubReject(cmd *Command) bool {
+	if !c.subscribedRESP2() {
+		return false
+	}
+	switch cmd.Name {
+	case "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset":
+		return false
+	}
+	c.rejectQueued()
+	c.replyErr(fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", cmd.FullName()))
+	return true
+}
+
+func (c *Conn) appendSubReply(kind string, name []byte, null bool, count int) {
+	c.w.AppendPushLen(3)
+	c.w.AppendBulkString(kind)
+	if null {
+		c.w.AppendNull()
+	} else {
+		c.w.AppendBulk(name)
+	}
+	c.w.AppendInt(int64(count))
+}
+
+func cmdSubscribe(k subKind) connFunc {
+	return func(c *Conn, a [][]byte, tx *potato.Tx) {
+		if k == kindShard && tx != nil {
+			// EXEC runs with CLIENT_DENY_BLOCKING in Redis 7.0, which
+			// refuses SSUBSCRIBE (but lets SUBSCRIBE through).
+			c.replyErr("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+			return
+		}
+		p := c.pubsub()
+		for _, name := range a[1:] {
+			p.add(k, string(name))
+			c.appendSubReply(subReplies[k][0], name, false, p.countOf(k))
+		}
+	}
+}
+
+func cmdUnsubscribe(k subKind) connFunc {
+	return func(c *Conn, a [][]byte, _ *potato.Tx) {
+		p := c.ps.Load()
+		if len(a) == 1 {
+			var names []string
+			if p != nil {
+				names = p.names(k)
+			}
+			for _, n := range names {
+				p.remove(k, n)
+				c.appendSubReply(subReplies[k][1], []byte(n), false, p.countOf(k))
+			}
+			if len(names) == 0 {
+				count := 0
+				if p != nil {
+					count = p.countOf(k)
+				}
+				c.appendSubReply(subReplies[k][1], nil, true, count)
+			}
+			return
+		}
+		for _, name := range a[1:] {
+			count := 0
+			if p != nil {
+				p.remove(k, string(name))
+				count = p.countOf(k)
+			}
+			c.appendSubReply(subReplies[k][1], name, false, count)
+		}
+	}
+}
+
+// add subscribes to name, pending until the reply is flushed.
+func (p *connPubSub) add(k subKind, name string) {
+	if _, ok := p.sets[k][name]; ok {
+		return
+	}
+	p.mu.Lock()
+	p.sets[k][name] = subPending
+	p.n++
+	p.order[k][name] = p.n
+	p.pending++
+	p.mu.Unlock()
+	switch k {
+	case kindChannel:
+		p.sub.Subscribe(name)
+	case kindPattern:
+		p.sub.PSubscribe(name)
+	case kindShard:
+		p.sub.SSubscribe(name)
+	}
+}
+
+func (p *connPubSub) remove(k subKind, name string) {
+	st, ok := p.sets[k][name]
+	if !ok {
+		return
+	}
+	switch k {
+	case kindChannel:
+		p.sub.Unsubscribe(name)
+	case kindPattern:
+		p.sub.PUnsubscribe(name)
+	case kindShard:
+		p.sub.SUnsubscribe(name)
+	}
+	p.mu.Lock()
+	delete(p.sets[k], name)
+	delete(p.order[k], name)
+	if st == subPending {
+		p.pending--
+	}
+	p.mu.Unlock()
+}
+
+// names returns the subscriptions of kind k in subscription order.
+func (p *connPubSub) names(k subKind) []string {
+	out := make([]string, 0, len(p.sets[k]))
+	for n := range p.sets[k] {
+		out = append(out, n)
+	}
+	ord := p.order[k]
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && ord[out[j]] < ord[out[j-1]]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// resetSubs drops every subscription without replies (RESET).
+func (c *Conn) resetSubs() {
+	p := c.ps.Load()
+	if p == nil {
+		return
+	}
+	for k := kindChannel; k <= kindShard; k++ {
+		for _, n := range p.names(k) {
+			p.remove(k, n)
+		}
+	}
+}
+
+// afterCommand runs after each command of a connection that has
+// subscribed: it moves the command's reply into the outbox, after the
+// notifications the command caused (RESP3: a client subscribed to its own
+// keys sees them before the reply, as Redis sends them), then lets
+// messages reach the subscriptions the reply confirmed.
+func (p *connPubSub) afterCommand() {
+	c := p.c
+	proto := c.w.Proto()
+	if proto == 3 && p.total() > 0 {
+		c.db.SyncEvents()
+	}
+	c.w.Flush()
+	if p.pending == 0 && p.proto == proto {
+		return
+	}
+	p.mu.Lock()
+	p.proto = proto
+	for k := range p.sets {
+		for n, st := range p.sets[k] {
+			if st == subPending {
+				p.sets[k][n] = subActive
+			}
+		}
+	}
+	p.pending = 0
+	p.mu.Unlock()
+}
+
+// deliver is the Subscription's Handler: it runs on the publisher's
+// goroutine, appends the message to the outbox and never blocks on the
+// socket.
+func (p *connPubSub) deliver(m potato.Message) {
+	k := kindChannel
+	name := m.Channel
+	switch {
+	case m.Pattern != "":
+		k, name = kindPattern, m.Pattern
+	case m.Sharded:
+		k = kindShard
+	}
+	p.mu.Lock()
+	if p.closing || p.killed || p.sets[k][name] != subActive {
+		p.mu.Unlock()
+		return
+	}
+	b := p.buf
+	switch {
+	case k == kindPattern:
+		b = appendPushHeader(b, p.proto, 4)
+		b = appendBulkString(b, "pmessage")
+		b = appendBulkString(b, m.Pattern)
+	case k == kindShard:
+		b = appendPushHeader(b, p.proto, 3)
+		b = appendBulkString(b, "smessage")
+	default:
+		b = appendPushHeader(b, p.proto, 3)
+		b = appendBulkString(b, "message")
+	}
+	b = appendBulkString(b, m.Channel)
+	b = append(appendBulkLen(b, len(m.Payload)), m.Payload...)
+	p.buf = append(b, '\r', '\n')
+	p.queued()
+	p.mu.Unlock()
+}
+
+// write queues reply bytes of the connection (its resp.Writer's Flush).
+func (p *connPubSub) write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.killed || p.closing {
+		return 0, errOutboxClosed
+	}
+	p.buf = append(p.buf, b...)
+	p.queued()
+	return len(b), nil
+}
+
+type outboxError string
+
+func (e outboxError) Error() string { return string(e) }
+
+const errOutboxClosed = outboxError("server: connection output closed")
+
+// queued checks the output buffer limits after an append and wakes the
+// writer. Called with mu held.
+func (p *connPubSub) queued() {
+	used := int64(len(p.buf) + p.inflight)
+	lim := p.c.s.cfg.limits(len(p.sets[0])+len(p.sets[1])+len(p.sets[2]) > 0)
+	over := lim.hard > 0 && used >= lim.hard
+	if lim.soft > 0 && used >= lim.soft {
+		now := time.Now()
+		if p.softAt.IsZero() {
+			p.softAt = now
+		} else if now.Sub(p.softAt) > time.Duration(lim.seconds)*time.Second {
+			over = true
+		}
+	} else if !p.softAt.IsZero() {
+		p.softAt = time.Time{}
+	}
+	if over {
+		p.killLocked(used)
+		return
+	}
+	if p.waiting {
+		p.waiting = false
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// killLocked disconnects a client over its output buffer limit: its
+// queued output is dropped at once so that memory is freed.
+func (p *connPubSub) killLocked(used int64) {
+	c := p.c
+	p.killed = true
+	p.buf, p.spare = nil, nil
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	c.s.log.Warn("client scheduled to be closed ASAP for overcoming of output buffer limits",
+		"id", c.id, "addr", c.nc.RemoteAddr().String(), "omem", used)
+	c.close()
+}
+
+// writeLoop writes the outbox to the socket, one Write per batch of
+// whatever accumulated meanwhile.
+func (p *connPubSub) writeLoop() {
+	defer close(p.done)
+	nc := p.c.nc
+	for {
+		p.mu.Lock()
+		for len(p.buf) == 0 && !p.killed && !p.closing {
+			p.waiting = true
+			p.mu.Unlock()
+			<-p.wake
+			p.mu.Lock()
+		}
+		if p.killed || len(p.buf) == 0 {
+			p.mu.Unlock()
+			return
+		}
+		b := p.buf
+		p.buf = p.spare[:0]
+		p.spare = nil
+		p.inflight = len(b)
+		p.mu.Unlock()
+		_, err := nc.Write(b) // counted in netOut when queued
+		p.mu.Lock()
+		p.inflight = 0
+		if cap(b) <= 1<<20 && !p.killed {
+			p.spare = b[:0]
+		}
+		p.mu.Unlock()
+		if err != nil {
+			p.mu.Lock()
+			p.killed = true
+			p.buf = nil
+			p.mu.Unlock()
+			p.c.close()
+			return
+		}
+	}
+}
+
+// shutdown ends the connection's subscriptions and lets the writer send
+// what is queued (a QUIT's +OK), for at most a moment.
+func (p *connPubSub) shutdown() {
+	p.sub.Close()
+	p.mu.Lock()
+	p.closing = true
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	p.mu.Unlock()
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case <-p.done:
+	case <-t.C:
+	}
+}
+
+// omem returns the bytes waiting in the outbox.
+func (p *connPubSub) omem() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.buf) + p.inflight
+}
+
+func appendPushHeader(b []byte, proto, n int) []byte {
+	if proto == 3 {
+		b = append(b, '>')
+	} else {
+		b = append(b, '*')
+	}
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, '\r', '\n')
+}
+
+func appendBulkLen(b []byte, n int) []byte {
+	b = append(b, '$')
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, '\r', '\n')
+}
+
+func appendBulkString(b []byte, s string) []byte {
+	b = append(appendBulkLen(b, len(s)), s...)
+	return append(b, '\r', '\n')
+}
+
+func cmdPublish(sharded bool) connFunc {
+	return func(c *Conn, a [][]byte, tx *potato.Tx) {
+		var n int64
+		if sharded {
+			n = c.db.SPublish(string(a[1]), a[2])
+		} else {
+			n = c.db.Publish(string(a[1]), a[2])
+		}
+		c.w.AppendInt(n)
+	}
+}
+
+func cmdPubSubChannels(shard bool) connFunc {
+	return func(c *Conn, a [][]byte, _ *potato.Tx) {
+		if len(a) > 3 {
+			c.replyErr(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try PUBSUB HELP.", a[1]))
+			return
+		}
+		var list []string
+		pat := ""
+		if len(a) == 3 {
+			pat = string(a[2])
+		}
+		if shard {
+			list = c.db.PubSubShardChannels(pat)
+		} else {
+			list = c.db.PubSubChannels(pat)
+		}
+		if len(a) == 3 && pat == "" {
+			// An explicit empty pattern matches only the empty channel
+			// (the library reads "" as "no pattern").
+			var only []string
+			for _, ch := range list {
+				if ch == "" {
+					only = append(only, ch)
+				}
+			}
+			list = only
+		}
+		c.w.AppendArrayLen(len(list))
+		for _, ch := range list {
+			c.w.AppendBulkString(ch)
+		}
+	}
+}
+
+func cmdPubSubNumSub(shard bool) connFunc {
+	return func(c *Conn, a [][]byte, _ *potato.Tx) {
+		names := strs(a[2:])
+		var counts map[string]int64
+		if shard {
+			counts = c.db.PubSubShardNumSub(names...)
+		} else {
+			counts = c.db.PubSubNumSub(names...)
+		}
+		c.w.AppendArrayLen(2 * len(names))
+		for i, n := range names {
+			c.w.AppendBulk(a[2+i])
+			c.w.AppendInt(counts[n])
+		}
+	}
+}
+
+// outputLimits is one class of client-output-buffer-limit.
+type outputLimits struct {
+	hard, soft, seconds int64
+}
+
+// outputConfig is client-output-buffer-limit: normal, replica, pubsub.
+type outputConfig [3]outputLimits
+
+var defaultOutputConfig = outputConfig{
+	{0, 0, 0},
+	{256 << 20, 64 << 20, 60},
+	{32 << 20, 8 << 20, 60},
+}
+
+// limits returns the limits for a client that is (or is not) subscribed.
+func (cfg *config) limits(subscribed bool) outputLimits {
+	oc := cfg.obuf.Load()
+	if oc == nil {
+		oc = &defaultOutputConfig
+	}
+	if subscribed {
+		return oc[2]
+	}
+	return oc[0]
+}
+
+func (oc *outputConfig) String() string {
+	s := ""
+	for i, name := range []string{"normal", "slave", "pubsub"} {
+		if i > 0 {
+			s += " "
+		}
+		l := oc[i]
+		s += fmt.Sprintf("%s %d %d %d", name, l.hard, l.soft, l.seconds)
+	}
+	return s
+}
+
+// parseOutputConfig applies a CONFIG SET client-output-buffer-limit value
+// to cur, with Redis 7.0's errors.
+func parseOutputConfig(cur outputConfig, v string) (outputConfig, error) {
+	f := splitFields(v)
+	if len(f)%4 != 0 {
+		return cur, outboxError("Wrong number of arguments in buffer limit configuration.")
+	}
+	for j := 0; j < len(f); j += 4 {
+		var class int
+		switch strings.ToLower(f[j]) {
+		case "normal":
+			class = 0
+		case "slave", "replica":
+			class = 1
+		case "pubsub":
+			class = 2
+		default:
+			return cur, outboxError("Invalid client class specified in buffer limit configuration.")
+		}
+		hard, err1 := parseMemory(f[j+1])
+		soft, err2 := parseMemory(f[j+2])
+		secs, err3 := strconv.ParseInt(f[j+3], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil || hard < 0 || soft < 0 || secs < 0 {
+			return cur, outboxError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+		}
+		cur[class] = outputLimits{hard: hard, soft: soft, seconds: secs}
+	}
+	return cur, nil
+}
+
+func splitFields(s string) []string {
+	var out []string
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ' ' {
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	return out
+}
+
+// addPubSubConfig registers notify-keyspace-events and
+// client-output-buffer-limit.
+func addPubSubConfig(cfg *config) {
+	cfg.add(&param{name: "notify-keyspace-events",
+		get: func(s *Server) string { return s.DB.NotifyKeyspaceEvents() },
+		set: func(s *Server, v string) error {
+			if err := s.DB.SetNotifyKeyspaceEvents(v); err != nil {
+				return outboxError(strings.TrimPrefix(errorText(err), "ERR "))
+			}
+			return nil
+		}})
+	cfg.add(&param{name: "client-output-buffer-limit",
+		get: func(s *Server) string {
+			oc := s.cfg.obuf.Load()
+			if oc == nil {
+				oc = &defaultOutputConfig
+			}
+			return oc.String()
+		},
+		set: func(s *Server, v string) error {
+			s.cfg.obufMu.Lock()
+			defer s.cfg.obufMu.Unlock()
+			cur := defaultOutputConfig
+			if oc := s.cfg.obuf.Load(); oc != nil {
+				cur = *oc
+			}
+			next, err := parseOutputConfig(cur, v)
+			if err != nil {
+				return err
+			}
+			s.cfg.obuf.Store(&next)
+			return nil
+		}})
+}
+
+// clientType is the CLIENT LIST / KILL type of o.
+func (o *Conn) clientType() string {
+	if p := o.ps.Load(); p != nil {
+		if ch, sh := p.counts(); ch+sh > 0 {
+			return "pubsub"
+		}
+	}
+	return "normal"
+}
+
+// subCounts returns sub=, psub= and ssub= for CLIENT LIST, and the bytes
+// waiting in the outbox.
+func (o *Conn) subCounts() (sub, psub, ssub, omem int) {
+	p := o.ps.Load()
+	if p == nil {
+		return 0, 0, 0, 0
+	}
+	p.mu.Lock()
+	sub, psub, ssub = len(p.sets[kindChannel]), len(p.sets[kindPattern]), len(p.sets[kindShard])
+	omem = len(p.buf) + p.inflight
+	p.mu.Unlock()
+	return
+}
