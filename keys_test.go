@@ -1200,3 +1200,20 @@ func TestMutationOpsAgainstRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestRandomKeyAmongExpired: Redis's RANDOMKEY keeps drawing (removing
+// expired keys it meets) until it finds a live key; a live key must be
+// found however many expired ones surround it.
+func TestRandomKeyAmongExpired(t *testing.T) {
+	d, clk := openTestDB(t)
+	for i := 0; i < 5000; i++ {
+		mustSetTTL(t, d, fmt.Sprint("dead:", i), "v", time.Second)
+	}
+	clk.Advance(time.Second)
+	mustSet(t, d, "live", "v")
+	for i := 0; i < 20; i++ {
+		if k, err := d.RandomKey(); k != "live" || err != nil {
+			t.Fatalf("RandomKey = %q, %v; want live", k, err)
+		}
+	}
+}
