@@ -888,3 +888,39 @@ func TestBinarySafeStrings(t *testing.T) {
 		t.Fatalf("IncrByFloatText = %q, %v", v, err)
 	}
 }
+
+// TestAppendGrowth: many appends build the right value in amortized
+// linear time, and no value read along the way ever changes afterwards.
+func TestAppendGrowth(t *testing.T) {
+	d, _ := openTestDB(t)
+	type snap struct {
+		v    []byte
+		want string
+	}
+	var snaps []snap
+	var want strings.Builder
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	for i := 0; i < n; i++ {
+		c := []byte{byte('a' + i%26)}
+		got, err := d.Append("k", c)
+		want.Write(c)
+		if err != nil || got != int64(want.Len()) {
+			t.Fatalf("Append #%d = %d, %v; want %d", i, got, err, want.Len())
+		}
+		if i%97 == 0 {
+			v, _ := d.Get("k")
+			snaps = append(snaps, snap{v, want.String()})
+		}
+	}
+	if v, _ := d.Get("k"); string(v) != want.String() {
+		t.Fatal("final value differs")
+	}
+	for i, s := range snaps {
+		if string(s.v) != s.want {
+			t.Fatalf("snapshot %d (len %d) changed after later appends", i, len(s.want))
+		}
+	}
+}
