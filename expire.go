@@ -24,6 +24,7 @@ func (c *core) activeExpiry() {
 			return
 		case <-t.C:
 		}
+		c.tickClock(c.nowMs())
 		for c.expireCycle() {
 			select {
 			case <-c.stop:

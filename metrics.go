@@ -16,13 +16,11 @@ type Metrics struct {
 // counters are updated on hot paths: striped, so cores do not fight over
 // one cache line.
 type counters struct {
-	hits    *xsync.Counter
-	misses  *xsync.Counter
 	expired *xsync.Counter
 }
 
 func newCounters() counters {
-	return counters{hits: xsync.NewCounter(), misses: xsync.NewCounter(), expired: xsync.NewCounter()}
+	return counters{expired: xsync.NewCounter()}
 }
 
 // Metrics returns a snapshot of the store's counters.
@@ -36,8 +34,7 @@ func (d *DB) Metrics() Metrics {
 		}
 	}
 	m.ExpiredKeys = c.ctr.expired.Value()
-	m.KeyspaceHits = c.ctr.hits.Value()
-	m.KeyspaceMisses = c.ctr.misses.Value()
+	m.KeyspaceHits, m.KeyspaceMisses = c.ks.HitsMisses()
 	m.Mutations = c.seq.Load()
 	return m
 }

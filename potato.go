@@ -42,6 +42,12 @@ type core struct {
 
 	blocked blockedRegistry
 	ctr     counters
+
+	// clockSec is a coarse clock (Unix seconds) for last-access stamps,
+	// refreshed by every transaction and by the expiry ticker, so that
+	// plain reads need not read the system clock (Redis caches its LRU
+	// clock the same way).
+	clockSec atomic.Int64
 	ps      *pubsub // pub/sub, keyspace notifications, change feeds
 
 	// durable persists each transaction's mutations before they become
@@ -65,6 +71,12 @@ func Open(opts Options) (*DB, error) {
 	c := &core{opts: o, log: o.Logger, ks: keyspace.New(), stop: make(chan struct{}), ctr: newCounters()}
 	c.txPool.New = func() any { return &Tx{c: c} }
 	c.blocked.init()
+	if o.Dir != "" {
+		// Load the data before anything else can see the store.
+		if err := c.openDurable(); err != nil {
+			return nil, err
+		}
+	}
 	c.ps = newPubSub(c)
 	c.ps.start()
 	if o.ExpiryInterval > 0 {
@@ -85,6 +97,10 @@ func (d *DB) Close() error {
 	}
 	close(c.stop)
 	c.bg.Wait()
+	if c.durable != nil {
+		// Waits for commits in progress; later ones get ErrClosed.
+		return c.durable.close()
+	}
 	return nil
 }
 
@@ -100,6 +116,14 @@ func (d *DB) Select(index int) (*DB, error) {
 func (d *DB) Index() int { return d.db }
 
 func (c *core) nowMs() int64 { return c.opts.Clock.Now().UnixMilli() }
+
+// tickClock refreshes the coarse clock; it writes only when the second
+// changes, so the shared cache line stays clean.
+func (c *core) tickClock(nowMs int64) {
+	if sec := nowMs / 1000; c.clockSec.Load() != sec {
+		c.clockSec.Store(sec)
+	}
+}
 
 // subscribe registers fn to receive every committed Mutation, in commit
 // order per key, synchronously while the key is still locked. fn must be
@@ -232,6 +256,7 @@ func (c *core) run(db int, write bool, pre []keyspace.Stripe, fn func(tx *Tx) er
 		tx.lockAll(pre)
 		tx.now = c.opts.Clock.Now()
 		tx.nowMs = tx.now.UnixMilli()
+		c.tickClock(tx.nowMs)
 		err, retry := tx.call(fn)
 		if retry != nil {
 			tx.rollback()
@@ -641,7 +666,7 @@ func (tx *Tx) afterCommit(f func()) { tx.after = append(tx.after, f) }
 // in a read one it is just absent. The entry must not be modified: use
 // lookupW for that.
 func (tx *Tx) lookup(key string) *keyspace.Entry {
-	tx.lockKey(tx.db, key)
+	s := tx.lockKey(tx.db, key)
 	e := tx.c.ks.Get(tx.db, key)
 	if e != nil && e.Expired(tx.nowMs) {
 		if tx.write {
@@ -652,12 +677,12 @@ func (tx *Tx) lookup(key string) *keyspace.Entry {
 	if !tx.write {
 		// Like Redis, count hits and misses of reads only.
 		if e == nil {
-			tx.c.ctr.misses.Inc()
+			tx.c.ks.Miss(s)
 			if tx.c.notifyKeyMissOn() {
 				tx.c.keyMiss(tx.db, key) // Redis's "keymiss" event (class m)
 			}
 		} else {
-			tx.c.ctr.hits.Inc()
+			tx.c.ks.Hit(s)
 		}
 	}
 	if e != nil {

@@ -84,7 +84,11 @@ type Keyspace struct {
 
 type stripeLock struct {
 	sync.RWMutex
-	_ [40]byte // keep neighbouring stripes off one cache line
+	// Read hits and misses of keys in this stripe: counted here, on the
+	// cache line the read lock writes anyway, rather than in a shared
+	// counter that every core would fight over.
+	hits, misses atomic.Int64
+	_            [24]byte // keep neighbouring stripes off one cache line
 }
 
 // Layer is one level of the chain: writes go to the top layer, reads fall
@@ -135,6 +139,19 @@ func (ks *Keyspace) RLock(s Stripe)         { ks.locks[s].RLock() }
 func (ks *Keyspace) RUnlock(s Stripe)       { ks.locks[s].RUnlock() }
 func (ks *Keyspace) TryLock(s Stripe) bool  { return ks.locks[s].TryLock() }
 func (ks *Keyspace) TryRLock(s Stripe) bool { return ks.locks[s].TryRLock() }
+
+// Hit and Miss count a read of a key in stripe s that found it or not.
+func (ks *Keyspace) Hit(s Stripe)  { ks.locks[s].hits.Add(1) }
+func (ks *Keyspace) Miss(s Stripe) { ks.locks[s].misses.Add(1) }
+
+// HitsMisses sums Hit and Miss over all stripes.
+func (ks *Keyspace) HitsMisses() (hits, misses int64) {
+	for i := range ks.locks {
+		hits += ks.locks[i].hits.Load()
+		misses += ks.locks[i].misses.Load()
+	}
+	return hits, misses
+}
 
 // LockDB write-locks every stripe of database db, in order.
 func (ks *Keyspace) LockDB(db int) {
