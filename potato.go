@@ -48,7 +48,7 @@ type core struct {
 	// plain reads need not read the system clock (Redis caches its LRU
 	// clock the same way).
 	clockSec atomic.Int64
-	ps      *pubsub // pub/sub, keyspace notifications, change feeds
+	ps       *pubsub // pub/sub, keyspace notifications, change feeds
 
 	// durable persists each transaction's mutations before they become
 	// visible (nil for an in-memory store). See durable.go.
