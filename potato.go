@@ -206,7 +206,8 @@ func (d *DB) Update(fn func(tx *Tx) error) error {
 }
 
 // View runs fn in a read-only transaction that sees one consistent state
-// of every key it reads. Writes in fn fail with ErrTxReadOnly.
+// of every key it reads. A write inside fn stops fn at once (it does not
+// return to fn) and View returns ErrTxReadOnly.
 func (d *DB) View(fn func(tx *Tx) error) error {
 	return d.c.run(d.db, false, nil, fn)
 }
