@@ -53,7 +53,16 @@ func parseFloat(b []byte) (float64, bool) {
 	return f, true
 }
 
+// eqFold reports whether the argument b equals s (lower case) ignoring
+// case, as Redis's strcasecmp on an option does. There the argument is a
+// C string, so it ends at its first NUL byte: "NX\x00junk" is NX.
 func eqFold(b []byte, s string) bool {
+	for i, c := range b {
+		if c == 0 {
+			b = b[:i]
+			break
+		}
+	}
 	if len(b) != len(s) {
 		return false
 	}

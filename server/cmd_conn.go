@@ -181,7 +181,6 @@ func cmdHello(c *Conn, a [][]byte, _ *potato.Tx) {
 		proto = int(v)
 		j = 2
 	}
-	name, setName := "", false
 	for ; j < len(a); j++ {
 		more := len(a) - j - 1
 		switch {
@@ -196,15 +195,14 @@ func cmdHello(c *Conn, a [][]byte, _ *potato.Tx) {
 				c.replyErr("ERR Client names cannot contain spaces, newlines or special characters.")
 				return
 			}
-			name, setName = string(a[j+1]), true
+			// Redis 7.0 applies AUTH and SETNAME as it parses them: a
+			// later bad option does not undo an earlier name.
+			c.name = string(a[j+1])
 			j++
 		default:
 			c.replyErr(sanitize(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", cText(a[j], 0))))
 			return
 		}
-	}
-	if setName {
-		c.name = name
 	}
 	c.w.SetProto(proto)
 	c.w.AppendMapLen(7)
@@ -299,8 +297,9 @@ func cmdClientList(c *Conn, a [][]byte, _ *potato.Tx) {
 				ids = map[int64]bool{}
 			}
 			for j++; j < len(a); j++ {
-				v, err := strconv.ParseInt(string(a[j]), 10, 64)
-				if err != nil || v <= 0 {
+				// Any integer is accepted (0 or negative match no client).
+				v, err := parseInt(a[j])
+				if err != nil {
 					c.replyErr("ERR Invalid client ID")
 					return
 				}
@@ -362,7 +361,7 @@ func cmdClientKill(c *Conn, a [][]byte, _ *potato.Tx) {
 		v := string(a[j+1])
 		switch {
 		case eqFold(a[j], "id"):
-			n, err := strconv.ParseInt(v, 10, 64)
+			n, err := parseInt(a[j+1])
 			if err != nil || n <= 0 {
 				c.replyErr("ERR client-id should be greater than 0")
 				return

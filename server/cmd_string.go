@@ -183,7 +183,7 @@ func parseSetOpts(args [][]byte, isSet bool) (setOpts, error) {
 			o.persist = true
 		case (eqFold(a, "ex") || eqFold(a, "px") || eqFold(a, "exat") || eqFold(a, "pxat")) &&
 			!o.keepttl && !o.persist && (o.unit == "" || eqFold(a, o.unit)) && hasNext:
-			o.unit = string(toLower(a))
+			o.unit = string(toLower([]byte(cText(a, 0))))
 			o.expire = args[j+1]
 			j++
 		default:
