@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,14 +127,17 @@ type connPubSub struct {
 	c   *Conn
 	sub *potato.Subscription
 
-	mu       sync.Mutex // guards what follows; publishers take it to deliver
-	sets     [3]map[string]subState
-	order    [3]map[string]uint64 // insertion numbers, for unsubscribe-all
-	n        uint64
-	pending  int // subscriptions in subPending
-	proto    int // protocol messages are encoded in
-	buf      []byte
-	spare    []byte
+	mu      sync.Mutex // guards what follows; publishers take it to deliver
+	sets    [3]map[string]subState
+	order   [3]map[string]uint64 // insertion numbers, for unsubscribe-all
+	n       uint64
+	pending int // subscriptions in subPending
+	proto   int // protocol messages are encoded in
+	// The outbox is a list of chunks, as Redis's reply list: memory
+	// follows what is queued (no doubling, no big copies) and the writer
+	// sends all chunks with one writev.
+	chunks   [][]byte
+	queued   int       // bytes in chunks
 	inflight int       // bytes handed to the writer, not yet written
 	softAt   time.Time // when the soft limit was first exceeded (zero: not exceeded)
 	waiting  bool      // the writer waits on wake
@@ -382,7 +386,9 @@ func (p *connPubSub) deliver(m potato.Message) {
 		p.mu.Unlock()
 		return
 	}
-	b := p.buf
+	need := 64 + len(m.Pattern) + len(m.Channel) + len(m.Payload)
+	b := p.tail(need)
+	n0 := len(b)
 	switch {
 	case k == kindPattern:
 		b = appendPushHeader(b, p.proto, 4)
@@ -397,8 +403,10 @@ func (p *connPubSub) deliver(m potato.Message) {
 	}
 	b = appendBulkString(b, m.Channel)
 	b = append(appendBulkLen(b, len(m.Payload)), m.Payload...)
-	p.buf = append(b, '\r', '\n')
-	p.queued()
+	b = append(b, '\r', '\n')
+	p.chunks[len(p.chunks)-1] = b
+	p.queued += len(b) - n0
+	p.check()
 	p.mu.Unlock()
 }
 
@@ -409,9 +417,40 @@ func (p *connPubSub) write(b []byte) (int, error) {
 	if p.killed || p.closing {
 		return 0, errOutboxClosed
 	}
-	p.buf = append(p.buf, b...)
-	p.queued()
-	return len(b), nil
+	n := len(b)
+	for len(b) > 0 {
+		t := p.tail(1)
+		k := min(cap(t)-len(t), len(b))
+		p.chunks[len(p.chunks)-1] = append(t, b[:k]...)
+		p.queued += k
+		b = b[k:]
+	}
+	p.check()
+	return n, nil
+}
+
+// chunkSize is the size of an outbox chunk (a frame larger than this gets
+// a chunk of its own).
+const chunkSize = 64 << 10
+
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize); return &b }}
+
+// tail returns the last chunk if it has room for need bytes, or appends a
+// new one. Called with mu held.
+func (p *connPubSub) tail(need int) []byte {
+	if n := len(p.chunks); n > 0 {
+		if t := p.chunks[n-1]; cap(t)-len(t) >= need {
+			return t
+		}
+	}
+	var c []byte
+	if need <= chunkSize {
+		c = (*chunkPool.Get().(*[]byte))[:0]
+	} else {
+		c = make([]byte, 0, need)
+	}
+	p.chunks = append(p.chunks, c)
+	return c
 }
 
 type outboxError string
@@ -420,10 +459,10 @@ func (e outboxError) Error() string { return string(e) }
 
 const errOutboxClosed = outboxError("server: connection output closed")
 
-// queued checks the output buffer limits after an append and wakes the
+// check checks the output buffer limits after an append and wakes the
 // writer. Called with mu held.
-func (p *connPubSub) queued() {
-	used := int64(len(p.buf) + p.inflight)
+func (p *connPubSub) check() {
+	used := int64(p.queued + p.inflight)
 	lim := p.c.s.cfg.limits(len(p.sets[0])+len(p.sets[1])+len(p.sets[2]) > 0)
 	over := lim.hard > 0 && used >= lim.hard
 	if lim.soft > 0 && used >= lim.soft {
@@ -454,7 +493,7 @@ func (p *connPubSub) queued() {
 func (p *connPubSub) killLocked(used int64) {
 	c := p.c
 	p.killed = true
-	p.buf, p.spare = nil, nil
+	p.chunks, p.queued = nil, 0
 	select {
 	case p.wake <- struct{}{}:
 	default:
@@ -469,34 +508,43 @@ func (p *connPubSub) killLocked(used int64) {
 func (p *connPubSub) writeLoop() {
 	defer close(p.done)
 	nc := p.c.nc
+	var spare [][]byte
+	var wbufs net.Buffers
 	for {
 		p.mu.Lock()
-		for len(p.buf) == 0 && !p.killed && !p.closing {
+		for p.queued == 0 && !p.killed && !p.closing {
 			p.waiting = true
 			p.mu.Unlock()
 			<-p.wake
 			p.mu.Lock()
 		}
-		if p.killed || len(p.buf) == 0 {
+		if p.killed || p.queued == 0 {
 			p.mu.Unlock()
 			return
 		}
-		b := p.buf
-		p.buf = p.spare[:0]
-		p.spare = nil
-		p.inflight = len(b)
+		chunks := p.chunks
+		p.chunks = spare[:0]
+		p.inflight, p.queued = p.queued, 0
 		p.mu.Unlock()
-		_, err := nc.Write(b) // counted in netOut when queued
+		// WriteTo consumes (nils) its slice: give it a copy of the headers
+		// so that the chunks can be recycled.
+		wbufs = append(wbufs[:0], chunks...)
+		_, err := wbufs.WriteTo(nc) // one writev; counted in netOut when queued
+		for i, c := range chunks {
+			if cap(c) == chunkSize {
+				c = c[:0]
+				chunkPool.Put(&c)
+			}
+			chunks[i] = nil
+		}
+		spare = chunks
 		p.mu.Lock()
 		p.inflight = 0
-		if cap(b) <= 1<<20 && !p.killed {
-			p.spare = b[:0]
-		}
 		p.mu.Unlock()
 		if err != nil {
 			p.mu.Lock()
 			p.killed = true
-			p.buf = nil
+			p.chunks, p.queued = nil, 0
 			p.mu.Unlock()
 			p.c.close()
 			return
@@ -527,7 +575,7 @@ func (p *connPubSub) shutdown() {
 func (p *connPubSub) omem() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.buf) + p.inflight
+	return p.queued + p.inflight
 }
 
 func appendPushHeader(b []byte, proto, n int) []byte {
@@ -754,7 +802,7 @@ func (o *Conn) subCounts() (sub, psub, ssub, omem int) {
 	}
 	p.mu.Lock()
 	sub, psub, ssub = len(p.sets[kindChannel]), len(p.sets[kindPattern]), len(p.sets[kindShard])
-	omem = len(p.buf) + p.inflight
+	omem = p.queued + p.inflight
 	p.mu.Unlock()
 	return
 }
