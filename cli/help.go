@@ -103,6 +103,10 @@ func docArg(a resp.Value) string {
 			typ = string(val.Str)
 		case "token":
 			token = string(val.Str)
+			if token == "" {
+				// MIGRATE's empty-string key: help shows it as "".
+				token = `""`
+			}
 		case "arguments":
 			sub = val.Elems
 		case "flags":

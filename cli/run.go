@@ -236,11 +236,12 @@ func (cl *client) command(args [][]byte, repeat int64) error {
 			return err
 		}
 		cl.track(name, args, v)
-		cl.print(v, raw)
-		if v.Type == '-' || v.Type == '!' {
-			if cl.cfg.ExitCode {
-				result = errReply
-			}
+		if (v.Type == '-' || v.Type == '!') && cl.cfg.ExitCode && !cl.interactive {
+			// -e: the error goes to stderr and sets the exit code.
+			cl.errOut.Write(append(v.Str, '\n'))
+			result = errReply
+		} else {
+			cl.print(v, raw)
 		}
 		if repeat != 1 && cl.cfg.Interval > 0 {
 			time.Sleep(cl.cfg.Interval)
