@@ -3,9 +3,11 @@ package server
 import (
 	"fmt"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"rustypotato"
@@ -386,28 +388,56 @@ func (p *connPubSub) deliver(m potato.Message) {
 		p.mu.Unlock()
 		return
 	}
-	need := 64 + len(m.Pattern) + len(m.Channel) + len(m.Payload)
-	b := p.tail(need)
-	n0 := len(b)
-	switch {
-	case k == kindPattern:
-		b = appendPushHeader(b, p.proto, 4)
+	frame := encodeMessage(m, k, p.proto)
+	b := p.tail(len(frame))
+	p.chunks[len(p.chunks)-1] = append(b, frame...)
+	p.queued += len(frame)
+	p.check()
+	p.mu.Unlock()
+}
+
+// frameCache is the last message frame encoded: one publish reaches many
+// connections with the same frame, which is encoded once. It keeps the
+// payload it was made from, so its address cannot be reused by another
+// payload while cached (payloads are never modified).
+type frameCache struct {
+	payload []byte
+	channel string
+	pattern string
+	kind    subKind
+	proto   int
+	frame   []byte
+}
+
+var lastFrame atomic.Pointer[frameCache]
+
+// encodeMessage returns the RESP frame of m for a subscription of kind k.
+func encodeMessage(m potato.Message, k subKind, proto int) []byte {
+	fc := lastFrame.Load()
+	if fc != nil && len(m.Payload) > 0 && len(fc.payload) == len(m.Payload) && &fc.payload[0] == &m.Payload[0] &&
+		fc.kind == k && fc.proto == proto && fc.channel == m.Channel && fc.pattern == m.Pattern {
+		return fc.frame
+	}
+	b := make([]byte, 0, 64+len(m.Pattern)+len(m.Channel)+len(m.Payload))
+	switch k {
+	case kindPattern:
+		b = appendPushHeader(b, proto, 4)
 		b = appendBulkString(b, "pmessage")
 		b = appendBulkString(b, m.Pattern)
-	case k == kindShard:
-		b = appendPushHeader(b, p.proto, 3)
+	case kindShard:
+		b = appendPushHeader(b, proto, 3)
 		b = appendBulkString(b, "smessage")
 	default:
-		b = appendPushHeader(b, p.proto, 3)
+		b = appendPushHeader(b, proto, 3)
 		b = appendBulkString(b, "message")
 	}
 	b = appendBulkString(b, m.Channel)
 	b = append(appendBulkLen(b, len(m.Payload)), m.Payload...)
 	b = append(b, '\r', '\n')
-	p.chunks[len(p.chunks)-1] = b
-	p.queued += len(b) - n0
-	p.check()
-	p.mu.Unlock()
+	if len(m.Payload) > 0 {
+		lastFrame.Store(&frameCache{payload: m.Payload, channel: m.Channel, pattern: m.Pattern, kind: k, proto: proto, frame: b})
+	}
+	return b
 }
 
 // write queues reply bytes of the connection (its resp.Writer's Flush).
@@ -516,6 +546,9 @@ func (p *connPubSub) writeLoop() {
 			p.waiting = true
 			p.mu.Unlock()
 			<-p.wake
+			// Let publishers append a little more first: fewer, larger
+			// writes (Redis writes once per event-loop turn).
+			runtime.Gosched()
 			p.mu.Lock()
 		}
 		if p.killed || p.queued == 0 {
