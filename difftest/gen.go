@@ -484,8 +484,12 @@ func (g *Gen) badArity() [][]byte {
 	name := names[g.rnd.IntN(len(names))]
 	a := [][]byte{g.randCase(name)}
 	pool := []string{"s1", "h1", "l1", "1", "0"}
-	if strings.Contains(name, "EX") || strings.Contains(name, "BL") || strings.Contains(name, "BR") {
-		// No TTL or blocking timeout short enough to run out mid-program.
+	switch {
+	case strings.HasPrefix(name, "BL") || strings.HasPrefix(name, "BR"):
+		// No number: a blocking pop would wait for its timeout.
+		pool = []string{"s1", "h1", "l1", "abc"}
+	case strings.Contains(name, "EX"):
+		// No TTL short enough to run out mid-program.
 		pool = []string{"s1", "h1", "l1", "100000"}
 	}
 	for i := 0; i < g.rnd.IntN(3); i++ {

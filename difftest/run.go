@@ -89,6 +89,16 @@ func (s *session) close() {
 // returns the first step whose replies differ (nil if none). The error is
 // for failures of the harness itself (a server cannot be reached).
 func (e Env) Run(p Program) (*Mismatch, error) {
+	ms, err := e.RunAll(p, 1)
+	if len(ms) > 0 {
+		return ms[0], err
+	}
+	return nil, err
+}
+
+// RunAll is Run that goes on after a mismatch, up to max mismatches
+// (later ones may follow from the first).
+func (e Env) RunAll(p Program, max int) ([]*Mismatch, error) {
 	if err := e.flushAll(); err != nil {
 		return nil, err
 	}
@@ -97,17 +107,21 @@ func (e Env) Run(p Program) (*Mismatch, error) {
 		return nil, err
 	}
 	defer s.close()
+	var out []*Mismatch
 	for i, c := range p.Cmds {
 		m, err := s.step(c)
 		if err != nil {
-			return nil, fmt.Errorf("step %d (%s): %w", i+1, c, err)
+			return out, fmt.Errorf("step %d (%s): %w", i+1, c, err)
 		}
 		if m != nil {
 			m.Index, m.Cmd = i, c
-			return m, nil
+			out = append(out, m)
+			if len(out) >= max {
+				break
+			}
 		}
 	}
-	return nil, nil
+	return out, nil
 }
 
 // flushAll empties both servers over a separate connection (so that a
