@@ -225,7 +225,7 @@ func (cl *client) command(args [][]byte, repeat int64) error {
 		if stream {
 			return cl.stream(name, raw)
 		}
-		v, err := cl.readReply(raw)
+		v, err := cl.readReply()
 		if err != nil {
 			if name == "shutdown" && errors.Is(err, io.EOF) {
 				// The server went away as asked.
@@ -253,7 +253,7 @@ func (cl *client) command(args [][]byte, repeat int64) error {
 // readReply reads the reply to a command, printing RESP3 pushes that
 // arrive before it when the output is for humans (redis-cli's push
 // handler) and dropping them otherwise.
-func (cl *client) readReply(raw bool) (resp.Value, error) {
+func (cl *client) readReply() (resp.Value, error) {
 	for {
 		v, err := cl.c.read()
 		if err != nil || v.Type != '>' {
@@ -428,7 +428,10 @@ func (cl *client) repl() int {
 		}
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt)
-		defer signal.Stop(sig)
+		defer func() {
+			signal.Stop(sig)
+			close(sig) // ends cl.interrupts
+		}()
 		go cl.interrupts(sig)
 	} else {
 		lines = bufio.NewReaderSize(cl.in, 64<<10)
