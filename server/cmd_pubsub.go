@@ -191,6 +191,13 @@ func (p *connPubSub) total() int {
 	return len(p.sets[0]) + len(p.sets[1]) + len(p.sets[2])
 }
 
+// subscribed reports whether the connection has any subscription (Redis's
+// CLIENT_PUBSUB flag). Called by the connection's goroutine.
+func (c *Conn) subscribed() bool {
+	p := c.ps.Load()
+	return p != nil && p.total() > 0
+}
+
 // subscribedRESP2 reports whether the connection is in RESP2 subscribed
 // mode, where Redis accepts only a few commands.
 func (c *Conn) subscribedRESP2() bool {

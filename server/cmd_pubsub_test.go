@@ -24,6 +24,7 @@ import (
 
 	"rustypotato/difftest"
 	"rustypotato/internal/resp"
+	"rustypotato/server"
 	"rustypotato/server/servertest"
 )
 
@@ -794,4 +795,33 @@ func TestPubSubSoftLimit(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("subscriber over the soft limit for > 1s was not disconnected")
+}
+
+// Like Redis, the idle timeout closes idle clients but not subscribers.
+func TestPubSubIdleTimeoutSparesSubscribers(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &server.Server{IdleTimeout: 200 * time.Millisecond}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	idle := psDial(t, l.Addr().String())
+	sub := psDial(t, l.Addr().String())
+	sub.send("SET", "k", "v") // a deadline armed before subscribing must not fire
+	sub.read(time.Second)
+	sub.send("SUBSCRIBE", "c")
+	sub.read(time.Second)
+	if r := idle.read(2 * time.Second); string(r) != "<closed>" {
+		t.Fatalf("idle client not closed: %q", r)
+	}
+	time.Sleep(300 * time.Millisecond)
+	pub := psDial(t, l.Addr().String())
+	pub.send("PUBLISH", "c", "still here")
+	if r := string(pub.read(time.Second)); r != ":1\r\n" {
+		t.Fatalf("PUBLISH = %q: the subscriber was closed", r)
+	}
+	if r := string(sub.read(time.Second)); !strings.Contains(r, "still here") {
+		t.Fatalf("subscriber got %q", r)
+	}
 }

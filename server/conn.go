@@ -163,7 +163,11 @@ func (c *Conn) serve() {
 	}()
 	for {
 		if c.s.IdleTimeout > 0 && c.r.Buffered() == 0 {
-			c.nc.SetReadDeadline(time.Now().Add(c.s.IdleTimeout))
+			if c.subscribed() {
+				c.nc.SetReadDeadline(time.Time{}) // like Redis, the timeout spares subscribers
+			} else {
+				c.nc.SetReadDeadline(time.Now().Add(c.s.IdleTimeout))
+			}
 		}
 		args, err := c.r.ReadCommand()
 		if err != nil {
