@@ -433,8 +433,21 @@ func TestKeyspaceNotifications(t *testing.T) {
 				"__keyspace@1__:h move_to\n__keyevent@1__:move_to h\n"},
 		{"COPY REPLACE onto existing", func() { _, err := d1.Copy("h", "h", 0, true); must(err) },
 			"__keyspace@0__:h new\n__keyevent@0__:new h\n__keyspace@0__:h copy_to\n__keyevent@0__:copy_to h\n"},
-		{"DEL two", func() { _, err := d.Del("h", "n", "missing"); must(err) },
-			"__keyspace@0__:h del\n__keyevent@0__:del h\n__keyspace@0__:n del\n__keyevent@0__:del n\n"},
+		{"LPUSH new", func() { _, err := d.LPush("l", []byte("1"), []byte("2")); must(err) },
+			"__keyspace@0__:l new\n__keyevent@0__:new l\n__keyspace@0__:l lpush\n__keyevent@0__:lpush l\n"},
+		// Redis 7.0's LMOVE order: the push on dst (created), the pop on
+		// src, then del when src empties.
+		{"LMOVE to new", func() { _, err := d.LMove("l", "l2", Left, Right); must(err) },
+			"__keyspace@0__:l2 new\n__keyevent@0__:new l2\n__keyspace@0__:l2 rpush\n__keyevent@0__:rpush l2\n" +
+				"__keyspace@0__:l lpop\n__keyevent@0__:lpop l\n"},
+		{"LMOVE empties src", func() { _, err := d.LMove("l", "l2", Left, Right); must(err) },
+			"__keyspace@0__:l2 rpush\n__keyevent@0__:rpush l2\n__keyspace@0__:l lpop\n__keyevent@0__:lpop l\n" +
+				"__keyspace@0__:l del\n__keyevent@0__:del l\n"},
+		{"HINCRBY new", func() { _, err := d.HIncrBy("hh", "n", 2); must(err) },
+			"__keyspace@0__:hh new\n__keyevent@0__:new hh\n__keyspace@0__:hh hincrby\n__keyevent@0__:hincrby hh\n"},
+		{"DEL two", func() { _, err := d.Del("h", "n", "l2", "missing"); must(err) },
+			"__keyspace@0__:h del\n__keyevent@0__:del h\n__keyspace@0__:n del\n__keyevent@0__:del n\n" +
+				"__keyspace@0__:l2 del\n__keyevent@0__:del l2\n"},
 		{"PERSIST", func() { _, err := d.Persist("t"); must(err) }, "__keyspace@0__:t persist\n__keyevent@0__:persist t\n"},
 		{"FLUSHDB announces nothing", func() { must(d1.FlushDB()) }, ""},
 		{"K only", func() { must(d.SetNotifyKeyspaceEvents("Kg$")); must(d.Set("t", []byte("x"))) }, "__keyspace@0__:t set\n"},
