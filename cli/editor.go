@@ -13,11 +13,11 @@ import (
 )
 
 // The line editor is a small Go rendition of linenoise, the editor inside
-// redis-cli: one line, scrolled sideways when it is wider than the
-// terminal, emacs keys, history, Tab completion that cycles through the
-// candidates, and a grey hint after the text. golang.org/x/term switches
-// the terminal to raw mode and reports its width. Characters are counted
-// as one column each.
+// redis-cli, in the multi-line mode redis-cli turns on: a line wider than
+// the terminal wraps onto more rows; emacs keys, history, Tab completion
+// that cycles through the candidates, and a grey hint after the text.
+// golang.org/x/term switches the terminal to raw mode and reports its
+// width. Characters are counted as one column each.
 
 // errInterrupted is returned by readLine when the user types Ctrl-C.
 var errInterrupted = errors.New("interrupted")
@@ -143,6 +143,9 @@ type lineState struct {
 	buf    []rune
 	pos    int
 	hints  bool
+
+	oldpos  int // cursor position at the last refresh
+	maxRows int // most rows the line has used: all are redrawn
 }
 
 const (
@@ -211,7 +214,8 @@ func (e *editor) edit(prompt string) (string, error) {
 		}
 		switch r {
 		case keyEnter, keyCtrlJ:
-			// Show the line without its hint before leaving it.
+			// Show the whole line without its hint before leaving it.
+			ls.pos = len(ls.buf)
 			ls.hints = false
 			ls.refresh()
 			return string(ls.buf), nil
@@ -257,6 +261,7 @@ func (e *editor) edit(prompt string) (string, error) {
 			ls.move(len(ls.buf))
 		case keyCtrlL:
 			io.WriteString(e.out, "\x1b[H\x1b[2J")
+			ls.oldpos, ls.maxRows = 0, 0 // the old rows are gone
 			ls.refresh()
 		case keyCtrlW:
 			p := ls.pos
@@ -345,29 +350,41 @@ func (ls *lineState) deleteAtCursor() {
 	}
 }
 
-// refresh redraws the line: prompt, the visible part of the text, the
-// hint, then puts the cursor back (linenoise's refreshSingleLine).
+// refresh redraws the line: prompt, text and hint, wrapped over as many
+// rows as it needs, then puts the cursor back (linenoise's
+// refreshMultiLine, the mode redis-cli uses).
 func (ls *lineState) refresh() {
 	ls.e.out.Write(ls.render(ls.e.cols()))
 }
 
 func (ls *lineState) render(cols int) []byte {
 	plen := len([]rune(ls.prompt))
-	buf, pos := ls.buf, ls.pos
-	for plen+pos >= cols && pos > 0 {
-		buf, pos = buf[1:], pos-1
-	}
-	n := len(buf)
-	for plen+n > cols && n > 0 {
-		n--
+	n := len(ls.buf)
+	rows := (plen + n + cols - 1) / cols // rows the line uses now
+	rpos := (plen + ls.oldpos + cols) / cols
+	oldRows := ls.maxRows
+	if rows > ls.maxRows {
+		ls.maxRows = rows
 	}
 	out := make([]byte, 0, 64+len(ls.prompt)+4*n)
-	out = append(out, '\r')
+	csi := func(n int, c byte) {
+		out = append(out, "\x1b["...)
+		out = strconv.AppendInt(out, int64(n), 10)
+		out = append(out, c)
+	}
+	// Clear every row the previous drawing used, from the last one up.
+	if oldRows-rpos > 0 {
+		csi(oldRows-rpos, 'B')
+	}
+	for j := 0; j < oldRows-1; j++ {
+		out = append(out, "\r\x1b[0K\x1b[1A"...)
+	}
+	out = append(out, "\r\x1b[0K"...)
 	out = append(out, ls.prompt...)
-	out = append(out, string(buf[:n])...)
-	if ls.hints && ls.e.hint != nil && plen+len(ls.buf) < cols {
+	out = append(out, string(ls.buf)...)
+	if ls.hints && ls.e.hint != nil && plen+n < cols {
 		if h := []rune(ls.e.hint(string(ls.buf))); len(h) > 0 {
-			if max := cols - (plen + len(ls.buf)); len(h) > max {
+			if max := cols - (plen + n); len(h) > max {
 				h = h[:max]
 			}
 			out = append(out, hintColor...)
@@ -375,9 +392,24 @@ func (ls *lineState) render(cols int) []byte {
 			out = append(out, "\x1b[0m"...)
 		}
 	}
-	out = append(out, "\x1b[0K\r\x1b["...)
-	out = strconv.AppendInt(out, int64(pos+plen), 10)
-	return append(out, 'C')
+	// At the very end of a full row the terminal keeps the cursor on it:
+	// start the next row.
+	if ls.pos > 0 && ls.pos == n && (ls.pos+plen)%cols == 0 {
+		out = append(out, "\n\r"...)
+		rows++
+		if rows > ls.maxRows {
+			ls.maxRows = rows
+		}
+	}
+	if up := rows - (plen+ls.pos+cols)/cols; up > 0 {
+		csi(up, 'A')
+	}
+	out = append(out, '\r')
+	if col := (plen + ls.pos) % cols; col > 0 {
+		csi(col, 'C')
+	}
+	ls.oldpos = ls.pos
+	return out
 }
 
 // completeLine shows the candidates for the line one by one on each Tab;

@@ -8,6 +8,9 @@ import (
 	"testing"
 )
 
+// TestRender checks the redraw sequences of the multi-line mode; a pty
+// comparison with redis-cli in tmux (same keys typed into a 30-column
+// terminal) gave the same screen and cursor.
 func TestRender(t *testing.T) {
 	e := &editor{hint: func(line string) string {
 		if line == "get" {
@@ -15,26 +18,35 @@ func TestRender(t *testing.T) {
 		}
 		return ""
 	}}
+	const clr = "\r\x1b[0K"
 	tests := []struct {
-		buf   string
-		pos   int
-		cols  int
-		hints bool
-		want  string
+		buf    string
+		pos    int
+		cols   int
+		hints  bool
+		oldpos int
+		rows   int // rows used by the previous drawing
+		want   string
 	}{
-		{"", 0, 80, true, "\r> \x1b[0K\r\x1b[2C"},
-		{"get", 3, 80, true, "\r> get" + hintColor + " key\x1b[0m\x1b[0K\r\x1b[5C"},
-		{"get", 3, 80, false, "\r> get\x1b[0K\r\x1b[5C"},
-		{"get", 1, 80, true, "\r> get" + hintColor + " key\x1b[0m\x1b[0K\r\x1b[3C"},
+		{"", 0, 80, true, 0, 0, clr + "> \r\x1b[2C"},
+		{"get", 3, 80, true, 0, 1, clr + "> get" + hintColor + " key\x1b[0m\r\x1b[5C"},
+		{"get", 3, 80, false, 0, 1, clr + "> get\r\x1b[5C"},
+		{"get", 1, 80, true, 3, 1, clr + "> get" + hintColor + " key\x1b[0m\r\x1b[3C"},
 		// The hint is cut at the terminal's edge.
-		{"get", 3, 7, true, "\r> get" + hintColor + " k\x1b[0m\x1b[0K\r\x1b[5C"},
-		// A line wider than the terminal scrolls to keep the cursor in view.
-		{"0123456789", 10, 8, true, "\r> 56789\x1b[0K\r\x1b[7C"},
-		{"0123456789", 0, 8, true, "\r> 012345\x1b[0K\r\x1b[2C"},
-		{"héllo", 5, 80, true, "\r> héllo\x1b[0K\r\x1b[7C"},
+		{"get", 3, 7, true, 0, 1, clr + "> get" + hintColor + " k\x1b[0m\r\x1b[5C"},
+		// A line wider than the terminal wraps; the cursor goes back up
+		// to its row.
+		{"0123456789", 3, 8, true, 0, 1, clr + "> 0123456789\x1b[1A\r\x1b[5C"},
+		// Redrawing two rows with the cursor on the first: down to the
+		// last, clear it, up, clear, then draw.
+		{"0123456789", 10, 8, true, 3, 2, "\x1b[1B\r\x1b[0K\x1b[1A" + clr + "> 0123456789\r\x1b[4C"},
+		// Ending exactly at the edge: start the next row.
+		{"012345", 6, 8, true, 5, 1, clr + "> 012345\n\r\r"},
+		{"héllo", 5, 80, true, 0, 1, clr + "> héllo\r\x1b[7C"},
 	}
 	for _, tt := range tests {
-		ls := &lineState{e: e, prompt: "> ", buf: []rune(tt.buf), pos: tt.pos, hints: tt.hints}
+		ls := &lineState{e: e, prompt: "> ", buf: []rune(tt.buf), pos: tt.pos, hints: tt.hints,
+			oldpos: tt.oldpos, maxRows: tt.rows}
 		if got := string(ls.render(tt.cols)); got != tt.want {
 			t.Errorf("render(%q, %d, %d)\n got %q\nwant %q", tt.buf, tt.pos, tt.cols, got, tt.want)
 		}

@@ -185,8 +185,9 @@ func (cl *client) oneShot() int {
 	return 0
 }
 
-// rawOutputCommands print their reply raw even on a terminal: their text
-// is meant to be read as it is (INFO, CLIENT LIST, ...), as in redis-cli.
+// rawOutput reports the commands whose reply prints raw even on a
+// terminal, as in redis-cli: their text is meant to be read as it is
+// (INFO, CLIENT LIST, ...).
 func rawOutput(args [][]byte) bool {
 	n := len(args)
 	is := func(i int, s string) bool { return i < n && strings.EqualFold(string(args[i]), s) }
