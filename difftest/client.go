@@ -39,8 +39,24 @@ func (c *Client) Close() error { return c.nc.Close() }
 
 // Send writes one command without reading its reply.
 func (c *Client) Send(args ...[]byte) error {
-	c.out = resp.AppendCommand(c.out[:0], args...)
-	return c.SendRaw(c.out)
+	c.Append(args...)
+	return c.Flush()
+}
+
+// Append buffers one command; Flush sends the buffered commands in one
+// write (a pipeline).
+func (c *Client) Append(args ...[]byte) {
+	c.out = resp.AppendCommand(c.out, args...)
+}
+
+// Flush writes the commands buffered by Append.
+func (c *Client) Flush() error {
+	if len(c.out) == 0 {
+		return nil
+	}
+	err := c.SendRaw(c.out)
+	c.out = c.out[:0]
+	return err
 }
 
 // SendRaw writes b as it is (inline commands, malformed protocol).

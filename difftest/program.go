@@ -35,6 +35,9 @@ type Cmd struct {
 type Program struct {
 	Proto int
 	Cmds  []Cmd
+	// Pipeline > 1 sends runs of up to that many plain commands in one
+	// write before reading their replies ("!pipeline N" in a script).
+	Pipeline int
 	// Requires names commands the program needs our server to implement
 	// (a script's "!require" line); TestScripts skips it until they are.
 	Requires []string
@@ -220,7 +223,8 @@ func isHex(c byte) bool {
 // [MATCH p] [COUNT n] [TYPE t]", "!hscanall key [MATCH p] [COUNT n]";
 // "!reconnect"; "!sleep ms"; "!resp3" (anywhere: the whole script runs
 // in a HELLO 3 session); "!require cmd..." (skip the script until our
-// server implements those commands).
+// server implements those commands); "!pipeline N" (anywhere: send runs
+// of up to N commands in one write).
 func ParseScript(text string) (Program, error) {
 	var p Program
 	for ln, line := range strings.Split(text, "\n") {
@@ -243,6 +247,11 @@ func ParseScript(text string) (Program, error) {
 		switch d := string(args[0]); d {
 		case "!resp3":
 			p.Proto = 3
+		case "!pipeline":
+			if len(args) != 2 {
+				return p, fmt.Errorf("line %d: !pipeline N", ln+1)
+			}
+			p.Pipeline, _ = strconv.Atoi(string(args[1]))
 		case "!require":
 			for _, a := range args[1:] {
 				p.Requires = append(p.Requires, string(a))
@@ -270,6 +279,9 @@ func (p Program) String() string {
 	var b bytes.Buffer
 	if p.Proto == 3 {
 		b.WriteString("!resp3\n")
+	}
+	if p.Pipeline > 1 {
+		fmt.Fprintf(&b, "!pipeline %d\n", p.Pipeline)
 	}
 	if len(p.Requires) > 0 {
 		b.WriteString("!require " + strings.Join(p.Requires, " ") + "\n")

@@ -108,7 +108,30 @@ func (e Env) RunAll(p Program, max int) ([]*Mismatch, error) {
 	}
 	defer s.close()
 	var out []*Mismatch
-	for i, c := range p.Cmds {
+	for i := 0; i < len(p.Cmds); i++ {
+		c := p.Cmds[i]
+		if p.Pipeline > 1 && isPlain(c) {
+			// Send a run of plain commands in one write, then check
+			// their replies in order.
+			j := i
+			for j < len(p.Cmds) && j-i < p.Pipeline && isPlain(p.Cmds[j]) {
+				s.r.Append(p.Cmds[j].Args...)
+				s.o.Append(p.Cmds[j].Args...)
+				j++
+			}
+			errR, errO := s.r.Flush(), s.o.Flush()
+			for k := i; k < j; k++ {
+				if m := s.check(p.Cmds[k], errR, errO); m != nil {
+					m.Index, m.Cmd = k, p.Cmds[k]
+					out = append(out, m)
+				}
+			}
+			if len(out) >= max {
+				break
+			}
+			i = j - 1
+			continue
+		}
 		m, err := s.step(c)
 		if err != nil {
 			return out, fmt.Errorf("step %d (%s): %w", i+1, c, err)
@@ -181,6 +204,15 @@ func (s *session) step(c Cmd) (*Mismatch, error) {
 	}
 	errR := s.r.Send(c.Args...)
 	errO := s.o.Send(c.Args...)
+	return s.check(c, errR, errO), nil
+}
+
+// isPlain reports whether c is an ordinary command (one reply each).
+func isPlain(c Cmd) bool { return c.Raw == nil && c.Pseudo == "" }
+
+// check reads one reply of c from each server, compares them and follows
+// the MULTI state; errR and errO are errors from sending c.
+func (s *session) check(c Cmd, errR, errO error) *Mismatch {
 	want, err := s.r.Read()
 	want = note(want, firstErr(errR, err))
 	got, err := s.o.Read()
@@ -216,9 +248,9 @@ func (s *session) step(c Cmd) (*Mismatch, error) {
 		}
 	}
 	if !equal {
-		return &Mismatch{Want: want, Got: got}, nil
+		return &Mismatch{Want: want, Got: got}
 	}
-	return nil, nil
+	return nil
 }
 
 func firstErr(a, b error) error {
@@ -342,7 +374,7 @@ func (e Env) Shrink(p Program, m *Mismatch, budget int) (Program, *Mismatch) {
 			return false
 		}
 		budget--
-		q := Program{Proto: p.Proto, Cmds: cand}
+		q := Program{Proto: p.Proto, Pipeline: p.Pipeline, Cmds: cand}
 		m2, err := e.Run(q)
 		if err != nil || m2 == nil || m2.Cmd.Name() != name {
 			return false
