@@ -77,7 +77,7 @@ func registerConnection(t *table) {
 		})
 	sub("list", -2, flagAdmin, "Lists open connections.", "[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]", cmdClientList)
 	sub("info", 2, 0, "Returns information about the connection.", "", func(c *Conn, a [][]byte, _ *potato.Tx) {
-		c.w.AppendVerbatim("txt", []byte(c.infoLine()+"\n"))
+		c.w.AppendVerbatim("txt", []byte(c.infoLine(true)+"\n"))
 	})
 	sub("kill", -3, flagAdmin, "Terminates open connections.", "<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]> [[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] ...]>", cmdClientKill)
 	onOff := func(name, summary string, set func(c *Conn, on bool)) {
@@ -255,28 +255,32 @@ func cmdAuth(c *Conn, a [][]byte, _ *potato.Tx) {
 
 // infoLine renders the connection as one CLIENT LIST line (Redis 7.0
 // fields; memory figures are this server's).
-func (c *Conn) infoLine() string {
+func (c *Conn) infoLine(self bool) string {
 	now := time.Now()
+	// Another connection's state is read from what it published.
+	var sh connShown
+	var qbuf int
+	if self {
+		sh, qbuf = c.liveShown(), c.r.Buffered()
+	} else {
+		sh, qbuf = *c.shown.Load(), int(c.qbuf.Load())
+	}
 	sub, psub, ssub, omem := c.subCounts()
 	flags := ""
 	if sub+psub+ssub > 0 {
 		flags = "P"
 	}
-	if c.multi != nil {
+	if sh.multi >= 0 {
 		flags += "x"
 	}
 	if flags == "" {
 		flags = "N"
 	}
-	multi := -1
-	if c.multi != nil {
-		multi = len(c.multi.cmds)
-	}
 	name, _ := c.cmdName.Load().(string)
 	idle := now.Sub(time.Unix(0, c.lastCmd.Load()))
 	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=%d tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d",
-		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), 8+c.id, c.name, int64(now.Sub(c.created)/time.Second),
-		int64(idle/time.Second), flags, c.db.Index(), sub, psub, ssub, multi, c.r.Buffered(), 16384, omem, name, c.w.Proto())
+		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), 8+c.id, sh.name, int64(now.Sub(c.created)/time.Second),
+		int64(idle/time.Second), flags, sh.db, sub, psub, ssub, sh.multi, qbuf, 16384, omem, name, sh.proto)
 }
 
 func cmdClientList(c *Conn, a [][]byte, _ *potato.Tx) {
@@ -315,7 +319,7 @@ func cmdClientList(c *Conn, a [][]byte, _ *potato.Tx) {
 		if (ids != nil && !ids[o.id]) || (typ != "" && typ != o.clientType()) {
 			continue
 		}
-		b.WriteString(o.infoLine())
+		b.WriteString(o.infoLine(o == c))
 		b.WriteByte('\n')
 	}
 	c.w.AppendVerbatim("txt", []byte(b.String()))

@@ -39,6 +39,12 @@ type Conn struct {
 	// (cmd_pubsub.go); read by other goroutines (CLIENT LIST).
 	ps atomic.Pointer[connPubSub]
 
+	// shown is what CLIENT LIST run on another connection reports of
+	// this one, published by this connection's goroutine after each
+	// command (other goroutines must not read name, db, multi, r, w).
+	shown atomic.Pointer[connShown]
+	qbuf  atomic.Int64 // bytes buffered after the last command
+
 	busy       atomic.Bool // executing a command (Shutdown waits)
 	closing    atomic.Bool // close after the current command
 	closed     atomic.Bool
@@ -79,6 +85,7 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 	c.r.SetBeforeRead(c.w.Flush)
 	c.lastCmd.Store(time.Now().UnixNano())
 	c.cmdName.Store("NULL")
+	c.publishShown()
 	return c
 }
 
@@ -147,6 +154,31 @@ func (c *Conn) closeWhenIdle() {
 	}
 }
 
+// connShown is the part of a connection's state that CLIENT LIST shows
+// to other connections.
+type connShown struct {
+	name             string
+	db, multi, proto int
+}
+
+// publishShown publishes the state other connections' CLIENT LIST shows;
+// it allocates only when that state changed.
+func (c *Conn) publishShown() {
+	c.qbuf.Store(int64(c.r.Buffered()))
+	sh := c.liveShown()
+	if old := c.shown.Load(); old == nil || *old != sh {
+		c.shown.Store(&sh)
+	}
+}
+
+func (c *Conn) liveShown() connShown {
+	multi := -1
+	if c.multi != nil {
+		multi = len(c.multi.cmds)
+	}
+	return connShown{name: c.name, db: c.db.Index(), multi: multi, proto: c.w.Proto()}
+}
+
 func (c *Conn) serve() {
 	defer func() {
 		if r := recover(); r != nil {
@@ -186,6 +218,7 @@ func (c *Conn) serve() {
 		if p := c.ps.Load(); p != nil {
 			p.afterCommand() // reply into the outbox, after its notifications
 		}
+		c.publishShown()
 		c.busy.Store(false)
 		if c.w.Len() > 64<<10 {
 			if err := c.w.Flush(); err != nil {
