@@ -207,6 +207,16 @@ var valuePool = []string{
 }
 
 func (g *Gen) value() []byte {
+	if g.chance(400) {
+		// Big values cross the readers' and writers' buffer sizes.
+		n := []int{16 << 10, 64<<10 + 3, 200 << 10}[g.rnd.IntN(3)]
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('a' + i%26)
+		}
+		b[g.rnd.IntN(n)] = '\n'
+		return b
+	}
 	if g.chance(6) {
 		b := make([]byte, g.rnd.IntN(12))
 		for i := range b {
@@ -772,6 +782,37 @@ var generators = []weighted{
 			return cat("RESET") // back to db 0, RESP2, no MULTI, no WATCH
 		}
 		return cat("ECHO", g.value())
+	}},
+
+	// Many arguments in one command.
+	{FamStrings, 1, func(g *Gen) [][]byte {
+		n := 50 + g.rnd.IntN(500)
+		switch g.rnd.IntN(3) {
+		case 0:
+			a := cat("MSET")
+			for i := 0; i < n; i++ {
+				a = append(a, []byte("m"+strconv.Itoa(i)), g.value())
+			}
+			return a
+		case 1:
+			a := cat("MGET")
+			for i := 0; i < n; i++ {
+				a = append(a, []byte("m"+strconv.Itoa(g.rnd.IntN(600))))
+			}
+			return a
+		}
+		a := cat(g.pick([]string{"DEL", "EXISTS", "UNLINK"}))
+		for i := 0; i < n; i++ {
+			a = append(a, []byte("m"+strconv.Itoa(g.rnd.IntN(600))))
+		}
+		return a
+	}},
+	{FamHashes, 1, func(g *Gen) [][]byte {
+		a := cat("HSET", g.key(FamHashes))
+		for i := 0; i < 50+g.rnd.IntN(300); i++ {
+			a = append(a, []byte("bf"+strconv.Itoa(i)), g.value())
+		}
+		return a
 	}},
 
 	// Transactions outside a generated block: stray EXEC/DISCARD/UNWATCH.
