@@ -55,6 +55,12 @@ var (
 	ErrTxReadOnly = errors.New("potato: write in a read-only transaction")
 	// ErrTxDone is returned when a Tx is used after its closure returned.
 	ErrTxDone = errors.New("potato: transaction already finished")
+	// ErrPersistence is returned by writes when the data directory cannot
+	// be written (full disk, read-only or failing device, failed fsync):
+	// the write changed nothing, and reads keep working. Its text starts
+	// with Redis's "MISCONF" code; the error wrapping it says what failed.
+	// After a WAL failure the store refuses writes until it is reopened.
+	ErrPersistence = errors.New("potato: MISCONF Errors writing to the data directory")
 	// ErrClosed is returned by operations on a closed DB.
 	ErrClosed = errors.New("potato: database closed")
 )

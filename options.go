@@ -4,12 +4,28 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // Options configures a DB. The zero value is a valid configuration: an
-// in-memory database (durable storage arrives with the Dir option) with Redis's defaults. Every field's zero value means
-// the documented default.
+// in-memory database with Redis's defaults; set Dir for a durable one.
+// Every field's zero value means the documented default.
 type Options struct {
+	// Dir is the data directory. Empty means a purely in-memory store.
+	// Otherwise every write is persisted there (Pebble, see persist.go)
+	// before it becomes visible, and Open loads the data back. Only one
+	// process may open a directory at a time.
+	Dir string
+
+	// Fsync is the WAL sync policy when Dir is set, like Redis's
+	// appendfsync. Zero means FsyncEverySec.
+	Fsync Fsync
+
+	// Compression is the block compression of the files in Dir. Zero
+	// means CompressionDefault (Snappy).
+	Compression Compression
+
 	// Clock tells time for TTLs and expiry. Nil means the system clock.
 	// Tests pass a manual clock to move time instead of sleeping.
 	Clock Clock
@@ -31,6 +47,10 @@ type Options struct {
 	// empty means none, as in Redis. DB.SetNotifyKeyspaceEvents changes
 	// it at runtime.
 	NotifyKeyspaceEvents string
+
+	// fs replaces the operating system's filesystem under Dir (tests:
+	// Pebble's crashable in-memory filesystem, fault injection).
+	fs vfs.FS
 }
 
 // Clock is a source of the current time. Implementations must be safe for
@@ -61,6 +81,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Fsync > FsyncNo {
+		return o, fmt.Errorf("potato: Options.Fsync is invalid (%d)", o.Fsync)
+	}
+	if o.Compression > CompressionZstd {
+		return o, fmt.Errorf("potato: Options.Compression is invalid (%d)", o.Compression)
 	}
 	if _, err := parseNotifyFlags(o.NotifyKeyspaceEvents); err != nil {
 		return o, fmt.Errorf("potato: Options.NotifyKeyspaceEvents %q: invalid event class character (use 'Ag$lshzxeKEtmdn')", o.NotifyKeyspaceEvents)

@@ -121,6 +121,13 @@ type List struct {
 	buf  [][]byte
 	head int
 	n    int
+
+	// Base is the durable position of element 0: on disk (package
+	// potato's persistence) element i is the record at position Base+i.
+	// The list operations here never change it; the persistence layer
+	// sets it after each successful durable write, so an undone
+	// transaction leaves it as it was.
+	Base int64
 }
 
 // NewList returns an empty list.
@@ -245,7 +252,7 @@ func (l *List) Remove(i int) []byte {
 
 // Clone returns a copy of l sharing the element byte slices.
 func (l *List) Clone() *List {
-	c := &List{buf: make([][]byte, l.n), n: l.n}
+	c := &List{buf: make([][]byte, l.n), n: l.n, Base: l.Base}
 	for i := 0; i < l.n; i++ {
 		c.buf[i] = l.Index(i)
 	}
