@@ -148,8 +148,12 @@ func cmdExec(c *Conn, a [][]byte, _ *potato.Tx) {
 		}
 		c.w.AppendArrayLen(len(m.cmds))
 		for _, q := range m.cmds {
+			start := time.Now()
 			c.call(q.cmd, q.args, tx)
 			q.cmd.stats.calls.Add(1)
+			// Each queued command is timed and observed on its own
+			// (histogram, SLOWLOG, MONITOR), as Redis's call() does.
+			c.observeCmd(q.cmd, q.args, time.Since(start))
 		}
 		return nil
 	})

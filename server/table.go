@@ -76,6 +76,7 @@ type cmdStats struct {
 	usec     atomic.Int64
 	failed   atomic.Int64
 	rejected atomic.Int64
+	hist     histogram // durations, for /metrics (cmd_observe.go)
 }
 
 // FullName is the name COMMAND and errors use: "get", "client|kill".
@@ -95,6 +96,7 @@ func (c *Command) arityOK(n int) bool {
 
 type table struct {
 	cmds map[string]*Command
+	obs  *observer // SLOWLOG, LATENCY, MONITOR state (cmd_observe.go)
 }
 
 func (t *table) add(c *Command) *Command {
@@ -145,6 +147,7 @@ func newTable() *table {
 	registerHashes(t)
 	registerLists(t)
 	registerPubSub(t)
+	registerObserve(t) // cmd_observe.go
 	return t
 }
 
