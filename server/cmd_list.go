@@ -477,6 +477,24 @@ func (c *Conn) block(fn func(ctx context.Context) error) error {
 	return fn(ctx)
 }
 
+// blockingPop runs a blocking pop. Inside EXEC (tx != nil) it runs only
+// the non-blocking form, as Redis does. Otherwise it runs the
+// non-blocking form first, in a transaction on keys, and waits only when
+// every list is empty (ErrNotFound), so a pop that finds an element costs
+// no flush of pipelined replies and no watcher goroutine. (A list with
+// elements never has waiters: the push that fills it serves them.)
+func (c *Conn) blockingPop(tx *potato.Tx, keys []string, try func(tx *potato.Tx) error,
+	wait func(ctx context.Context, db *potato.DB) error) error {
+	if tx != nil {
+		return try(tx)
+	}
+	if err := c.db.UpdateKeys(keys, try); !errors.Is(err, potato.ErrNotFound) {
+		return err
+	}
+	db := c.db
+	return c.block(func(ctx context.Context) error { return wait(ctx, db) })
+}
+
 // blockReply replies for the error of a blocking pop: a timeout (or an
 // empty list inside EXEC) is a null array; a hang-up replies nothing.
 func (c *Conn) blockReply(cmd *Command, err error, nullBulk bool) {
@@ -516,23 +534,23 @@ func cmdBPop(left bool) connFunc {
 		keys := strs(a[1 : len(a)-1])
 		var key string
 		var v []byte
-		switch {
-		case tx != nil && left:
-			key, v, err = tx.BLPop(c.ctx, timeout, keys...)
-		case tx != nil:
-			key, v, err = tx.BRPop(c.ctx, timeout, keys...)
-		default:
-			db := c.db
-			err = c.block(func(ctx context.Context) error {
-				var err error
-				if left {
-					key, v, err = db.BLPop(ctx, timeout, keys...)
-				} else {
-					key, v, err = db.BRPop(ctx, timeout, keys...)
-				}
-				return err
-			})
-		}
+		err = c.blockingPop(tx, keys, func(tx *potato.Tx) error {
+			var err error
+			if left {
+				key, v, err = tx.BLPop(c.ctx, timeout, keys...)
+			} else {
+				key, v, err = tx.BRPop(c.ctx, timeout, keys...)
+			}
+			return err
+		}, func(ctx context.Context, db *potato.DB) error {
+			var err error
+			if left {
+				key, v, err = db.BLPop(ctx, timeout, keys...)
+			} else {
+				key, v, err = db.BRPop(ctx, timeout, keys...)
+			}
+			return err
+		})
 		if err != nil {
 			c.blockReply(cmd, err, false)
 			return
@@ -554,19 +572,18 @@ func (c *Conn) blmove(name string, src, dst string, from, to potato.ListDirectio
 		return
 	}
 	var v []byte
-	if tx != nil {
+	err = c.blockingPop(tx, []string{src, dst}, func(tx *potato.Tx) error {
+		var err error
 		v, err = tx.BLMove(c.ctx, src, dst, from, to, timeout)
-		if errors.Is(err, potato.ErrNotFound) {
-			c.w.AppendNull()
-			return
-		}
-	} else {
-		db := c.db
-		err = c.block(func(ctx context.Context) error {
-			var err error
-			v, err = db.BLMove(ctx, src, dst, from, to, timeout)
-			return err
-		})
+		return err
+	}, func(ctx context.Context, db *potato.DB) error {
+		var err error
+		v, err = db.BLMove(ctx, src, dst, from, to, timeout)
+		return err
+	})
+	if tx != nil && errors.Is(err, potato.ErrNotFound) {
+		c.w.AppendNull()
+		return
 	}
 	if err != nil {
 		c.blockReply(cmd, err, false)
@@ -605,16 +622,15 @@ func cmdBLMPop(c *Conn, a [][]byte, tx *potato.Tx) {
 	}
 	var key string
 	var vs [][]byte
-	if tx != nil {
+	err = c.blockingPop(tx, m.keys, func(tx *potato.Tx) error {
+		var err error
 		key, vs, err = tx.BLMPop(c.ctx, timeout, m.dir, m.count, m.keys...)
-	} else {
-		db := c.db
-		err = c.block(func(ctx context.Context) error {
-			var err error
-			key, vs, err = db.BLMPop(ctx, timeout, m.dir, m.count, m.keys...)
-			return err
-		})
-	}
+		return err
+	}, func(ctx context.Context, db *potato.DB) error {
+		var err error
+		key, vs, err = db.BLMPop(ctx, timeout, m.dir, m.count, m.keys...)
+		return err
+	})
 	if err != nil {
 		c.blockReply(cmd, err, false)
 		return

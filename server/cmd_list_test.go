@@ -576,3 +576,36 @@ func TestListBlockingConcurrent(t *testing.T) {
 		t.Errorf("%d elements popped of %d (left: %s)", len(seen), pushes, left)
 	}
 }
+
+// TestListBlockingSelectedDB checks that a waiter is served from the
+// database it selected, not from another one with the same key.
+func TestListBlockingSelectedDB(t *testing.T) {
+	run := func(t *testing.T, addr string) {
+		blocked, pusher := dialRaw(t, addr), dialRaw(t, addr)
+		pusher.do("flushall")
+		if got := blocked.do("select", "3"); got != "+OK" {
+			t.Fatal(got)
+		}
+		blocked.send("blpop", "q", "0")
+		waitForCmd(t, pusher, "blpop")
+		pusher.do("rpush", "q", "db0")
+		if got := pusher.do("llen", "q"); got != ":1" {
+			t.Fatalf("a push to another database was taken: LLEN %s", got)
+		}
+		pusher.do("select", "3")
+		pusher.do("rpush", "q", "db3")
+		v, err := blocked.read(5 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := render(v); got != `["q" "db3"]` {
+			t.Errorf("got %s", got)
+		}
+		pusher.do("select", "0")
+		if got := pusher.do("lrange", "q", "0", "-1"); got != `["db0"]` {
+			t.Errorf("db 0 list: %s", got)
+		}
+	}
+	t.Run("potato", func(t *testing.T) { run(t, servertest.New(t).Addr) })
+	t.Run("redis", func(t *testing.T) { run(t, startRedis(t)) })
+}

@@ -65,6 +65,7 @@ func newConfig(s *Server) *config {
 	cfg.add(&param{name: "save", get: func(*Server) string { return "" }})
 	cfg.add(&param{name: "appendonly", get: func(*Server) string { return "no" }})
 	addPubSubConfig(cfg)
+	addObserveConfig(cfg) // cmd_observe.go
 	return cfg
 }
 

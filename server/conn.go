@@ -294,8 +294,12 @@ func (c *Conn) dispatch(args [][]byte) {
 	start := time.Now()
 	c.lastCmd.Store(start.UnixNano())
 	c.call(cmd, args, nil)
+	d := time.Since(start)
 	cmd.stats.calls.Add(1)
-	cmd.stats.usec.Add(time.Since(start).Microseconds())
+	cmd.stats.usec.Add(d.Microseconds())
+	// Observability hook (cmd_observe.go): latency histogram, SLOWLOG,
+	// LATENCY and MONITOR see each executed command once.
+	c.observeCmd(cmd, args, d)
 }
 
 // call runs cmd. In EXEC, tx is the transaction of the whole MULTI block;
