@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -588,6 +591,407 @@ func TestPersistPowerLoss(t *testing.T) {
 				total += w.acked.Load()
 			}
 			t.Logf("%d crashes (%d under load), %d acknowledged writes, %d WAL syncs", crashes, live, total, d.Persistence().WALSyncs)
+		})
+	}
+}
+
+// faultFS injects the failures of a full disk, a read-only remount or a
+// failing device into the filesystem under a store.
+type faultFS struct {
+	vfs.FS
+	writeErr atomic.Pointer[error] // returned by writes, creates, renames
+	syncErr  atomic.Pointer[error] // returned by syncs
+}
+
+func (fs *faultFS) setWriteErr(err error) {
+	if err == nil {
+		fs.writeErr.Store(nil)
+	} else {
+		fs.writeErr.Store(&err)
+	}
+}
+
+func (fs *faultFS) setSyncErr(err error) {
+	if err == nil {
+		fs.syncErr.Store(nil)
+	} else {
+		fs.syncErr.Store(&err)
+	}
+}
+
+func (fs *faultFS) werr() error {
+	if p := fs.writeErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (fs *faultFS) Create(name string, c vfs.DiskWriteCategory) (vfs.File, error) {
+	if err := fs.werr(); err != nil {
+		return nil, err
+	}
+	f, err := fs.FS.Create(name, c)
+	if err != nil {
+		return nil, err
+	}
+	return &faultFile{File: f, fs: fs}, nil
+}
+
+func (fs *faultFS) ReuseForWrite(o, n string, c vfs.DiskWriteCategory) (vfs.File, error) {
+	if err := fs.werr(); err != nil {
+		return nil, err
+	}
+	f, err := fs.FS.ReuseForWrite(o, n, c)
+	if err != nil {
+		return nil, err
+	}
+	return &faultFile{File: f, fs: fs}, nil
+}
+
+func (fs *faultFS) Rename(o, n string) error {
+	if err := fs.werr(); err != nil {
+		return err
+	}
+	return fs.FS.Rename(o, n)
+}
+
+type faultFile struct {
+	vfs.File
+	fs *faultFS
+}
+
+func (f *faultFile) Write(p []byte) (int, error) {
+	if err := f.fs.werr(); err != nil {
+		return 0, err
+	}
+	return f.File.Write(p)
+}
+
+func (f *faultFile) sync() error {
+	if p := f.fs.syncErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (f *faultFile) Sync() error {
+	if err := f.sync(); err != nil {
+		return err
+	}
+	return f.File.Sync()
+}
+
+func (f *faultFile) SyncData() error {
+	if err := f.sync(); err != nil {
+		return err
+	}
+	return f.File.SyncData()
+}
+
+// TestPersistFaults: a full disk, a read-only filesystem or a failing
+// fsync make writes fail with ErrPersistence (Redis's MISCONF) and change
+// nothing in memory, reads keep working, and every write acknowledged
+// before the fault is there after a restart.
+func TestPersistFaults(t *testing.T) {
+	cases := []struct {
+		name  string
+		fsync Fsync
+		fault func(fs *faultFS)
+	}{
+		{"full-disk/always", FsyncAlways, func(fs *faultFS) { fs.setWriteErr(syscall.ENOSPC) }},
+		{"full-disk/everysec", FsyncEverySec, func(fs *faultFS) { fs.setWriteErr(syscall.ENOSPC) }},
+		{"read-only/everysec", FsyncEverySec, func(fs *faultFS) { fs.setWriteErr(syscall.EROFS) }},
+		{"fsync-fails/always", FsyncAlways, func(fs *faultFS) { fs.setSyncErr(syscall.EIO) }},
+		{"fsync-fails/everysec", FsyncEverySec, func(fs *faultFS) { fs.setSyncErr(syscall.EIO) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := vfs.NewMem()
+			fs := &faultFS{FS: mem}
+			d := openDurable(t, Options{Dir: "/data", fs: fs, Fsync: tc.fsync})
+			for i := 0; i < 50; i++ {
+				if err := d.Set(fmt.Sprint("k", i), bs(fmt.Sprint(i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := d.RPush("list", bs("a"), bs("b")); err != nil {
+				t.Fatal(err)
+			}
+			tc.fault(fs)
+			if tc.fsync == FsyncEverySec && fs.syncErr.Load() != nil {
+				// The write reaches the kernel and is acknowledged; the
+				// background sync (here forced by SAVE) then fails.
+				if err := d.Set("dirty", bs("1")); err != nil {
+					t.Fatal(err)
+				}
+				if err := d.Save(); !errors.Is(err, ErrPersistence) {
+					t.Fatalf("Save with a failing fsync: %v", err)
+				}
+			}
+			err := d.Set("k0", bs("changed"))
+			if !errors.Is(err, ErrPersistence) || !strings.HasPrefix(err.Error(), "potato: MISCONF ") {
+				t.Fatalf("write under fault: %v, want ErrPersistence", err)
+			}
+			_, err = d.LPop("list")
+			if !errors.Is(err, ErrPersistence) {
+				t.Fatalf("second write under fault: %v", err)
+			}
+			// Nothing changed in memory, and reads work.
+			if v, err := d.Get("k0"); err != nil || string(v) != "0" {
+				t.Fatalf("read under fault: %q, %v", v, err)
+			}
+			if l, _ := d.LRange("list", 0, -1); len(l) != 2 {
+				t.Fatalf("list under fault: %q", l)
+			}
+			if info := d.Persistence(); info.Err == nil {
+				t.Fatalf("Persistence().Err is nil under fault")
+			}
+			// The store stays failed until it is reopened, even once the
+			// device recovers: Pebble's WAL cannot be trusted after a
+			// failure.
+			fs.setWriteErr(nil)
+			fs.setSyncErr(nil)
+			if err := d.Set("k1", bs("x")); !errors.Is(err, ErrPersistence) {
+				t.Fatalf("write after the fault cleared: %v", err)
+			}
+			_ = d.Close()
+			d = openDurable(t, Options{Dir: "/data", fs: fs, Fsync: tc.fsync})
+			for i := 0; i < 50; i++ {
+				v, err := d.Get(fmt.Sprint("k", i))
+				if i == 0 && err == nil && string(v) == "changed" {
+					// A write whose fsync failed may have reached the disk
+					// anyway: it was reported failed, it may come back.
+					continue
+				}
+				if err != nil || string(v) != fmt.Sprint(i) {
+					t.Fatalf("after restart k%d = %q, %v", i, v, err)
+				}
+			}
+			if err := d.Set("again", bs("ok")); err != nil {
+				t.Fatalf("write after restart: %v", err)
+			}
+		})
+	}
+}
+
+func TestPersistOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	d := openDurable(t, Options{Dir: dir})
+	if _, err := Open(Options{Dir: dir, Logger: quietLogger()}); err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Fatalf("second Open of the same dir: %v", err)
+	}
+	d.Close()
+	for _, o := range []Options{{Dir: dir, Fsync: 9}, {Dir: dir, Compression: 9}} {
+		if _, err := Open(o); err == nil || !strings.Contains(err.Error(), "Options.") {
+			t.Fatalf("Open(%+v): %v", o, err)
+		}
+	}
+	// An in-memory store has no persistence to drive.
+	mem, _ := openTestDB(t)
+	if err := mem.Save(); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("Save in memory: %v", err)
+	}
+	if _, err := mem.SnapshotList(); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("SnapshotList in memory: %v", err)
+	}
+	if info := mem.Persistence(); info.Dir != "" {
+		t.Fatalf("Persistence in memory: %+v", info)
+	}
+}
+
+func TestPersistSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	clk := newTestClock()
+	d := openDurable(t, Options{Dir: dir, Clock: clk, Fsync: FsyncAlways})
+	fillEveryType(t, d, clk)
+	saved := dumpStore(t, d)
+
+	before, _ := d.LastSave()
+	time.Sleep(1100 * time.Millisecond) // LASTSAVE has a one-second resolution
+	if err := d.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := d.LastSave(); !after.After(before) {
+		t.Fatalf("LastSave did not move: %v -> %v", before, after)
+	}
+	if err := d.SnapshotCreate("first"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SnapshotCreate("first"); !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("duplicate name: %v", err)
+	}
+	for _, bad := range []string{"", ".hidden", "a/b", strings.Repeat("x", 65), "sp ace"} {
+		if err := d.SnapshotCreate(bad); !errors.Is(err, ErrInvalidArgument) {
+			t.Fatalf("SnapshotCreate(%q): %v", bad, err)
+		}
+	}
+	export := filepath.Join(t.TempDir(), "data.rpz")
+	if n, err := d.SnapshotExport(export); err != nil || n == 0 {
+		t.Fatalf("SnapshotExport: %d, %v", n, err)
+	}
+
+	// Change everything, including list positions, then go back.
+	if err := d.FlushAll(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Set("new", bs("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.LPush("l:mixed", bs("other")); err != nil {
+		t.Fatal(err)
+	}
+	ops := recordOps(t, d)
+	n, err := d.SnapshotRestore("first")
+	if err != nil || n == 0 {
+		t.Fatalf("SnapshotRestore: %d, %v", n, err)
+	}
+	if got := dumpStore(t, d); got != saved {
+		t.Fatalf("after restore: %s", diffDumps(saved, got))
+	}
+	if got := ops(); len(got) == 0 || got[0] != "flushdb " || !slices.Contains(got, "restore s:plain") {
+		t.Fatalf("restore events: %q", got[:min(len(got), 5)])
+	}
+	// The restored lists keep working on disk: edit, reopen, compare.
+	if _, err := d.LPush("l:mixed", bs("front")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.LInsert("l:mixed", InsertAfter, bs("r3"), bs("mid")); err != nil {
+		t.Fatal(err)
+	}
+	want := dumpStore(t, d)
+	d.Close()
+	d = openDurable(t, Options{Dir: dir, Clock: clk, Fsync: FsyncAlways})
+	if got := dumpStore(t, d); got != want {
+		t.Fatalf("reopen after restore: %s", diffDumps(want, got))
+	}
+
+	// "dump" (from Save) restores too, and the list is oldest first.
+	list, err := d.SnapshotList()
+	if err != nil || len(list) != 2 || list[0].Name != "dump" || list[1].Name != "first" {
+		t.Fatalf("SnapshotList: %+v, %v", list, err)
+	}
+	if _, err := d.SnapshotRestore("dump"); err != nil {
+		t.Fatal(err)
+	}
+	if got := dumpStore(t, d); got != saved {
+		t.Fatalf("after restoring dump: %s", diffDumps(saved, got))
+	}
+	if err := d.SnapshotDelete("first"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SnapshotRestore("first"); !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "no such snapshot") {
+		t.Fatalf("restore of a deleted snapshot: %v", err)
+	}
+
+	// Import into another store, in another directory.
+	d2 := openDurable(t, Options{Dir: t.TempDir(), Clock: clk})
+	if err := d2.Set("to-be-replaced", bs("x")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d2.SnapshotImport(export); err != nil || n == 0 {
+		t.Fatalf("SnapshotImport: %d, %v", n, err)
+	}
+	if got := dumpStore(t, d2); got != saved {
+		t.Fatalf("after import: %s", diffDumps(saved, got))
+	}
+	// A damaged file changes nothing.
+	data, _ := os.ReadFile(export)
+	bad := filepath.Join(t.TempDir(), "bad.rpz")
+	os.WriteFile(bad, data[:len(data)/2], 0o644)
+	d2.Set("marker", bs("1"))
+	if _, err := d2.SnapshotImport(bad); err == nil {
+		t.Fatal("truncated import accepted")
+	}
+	if v, err := d2.Get("marker"); err != nil || string(v) != "1" {
+		t.Fatalf("failed import changed data: %q, %v", v, err)
+	}
+
+	// BGSAVE runs in the background; a second one at the same time is
+	// refused with Redis's text.
+	if err := d.BGSave(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.BGSave(); err != nil && !strings.Contains(err.Error(), "Background save already in progress") {
+		t.Fatalf("second BGSave: %v", err)
+	}
+	for d.Persistence().BGSaveInProgress {
+		time.Sleep(time.Millisecond)
+	}
+	if d.Persistence().LastBGSaveFailed {
+		t.Fatal("BGSave failed")
+	}
+}
+
+// copyDir copies the regular files of src into dst (created), like the
+// state a killed process leaves on disk.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.IsDir() {
+			copyDir(t, filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()))
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestPersistTornWALTail: a crash in the middle of writing the WAL leaves
+// a partial record (or garbage) after the last complete one. Recovery
+// keeps everything acknowledged before it.
+func TestPersistTornWALTail(t *testing.T) {
+	tails := map[string][]byte{
+		"garbage": bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 300),
+		"zeros":   make([]byte, 5000),
+		"partial": nil, // filled below: the start of a real record, cut short
+	}
+	for name, tail := range tails {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			d := openDurable(t, Options{Dir: dir, Fsync: FsyncAlways})
+			for i := 0; i < 300; i++ {
+				if err := d.Set(fmt.Sprint("k", i), bs(fmt.Sprint(i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			crashed := filepath.Join(t.TempDir(), "crashed")
+			copyDir(t, dir, crashed) // the process dies here
+			logs, _ := filepath.Glob(filepath.Join(crashed, "db", "*.log"))
+			if len(logs) == 0 {
+				t.Fatal("no WAL")
+			}
+			slices.Sort(logs)
+			last := logs[len(logs)-1]
+			data, _ := os.ReadFile(last)
+			if tail == nil {
+				// A record header and half of a body, as a write cut by
+				// the crash would leave.
+				tail = data[len(data)-40 : len(data)-20]
+			}
+			if err := os.WriteFile(last, append(data, tail...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rd := openDurable(t, Options{Dir: crashed})
+			for i := 0; i < 300; i++ {
+				if v, err := rd.Get(fmt.Sprint("k", i)); err != nil || string(v) != fmt.Sprint(i) {
+					t.Fatalf("k%d after torn tail: %q, %v", i, v, err)
+				}
+			}
+			if err := rd.Set("after", bs("ok")); err != nil {
+				t.Fatalf("write after recovery: %v", err)
+			}
 		})
 	}
 }

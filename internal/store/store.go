@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -52,7 +53,7 @@ type Options struct {
 
 // Errors of Open, wrapped with details.
 var (
-	ErrLocked      = errors.New("data directory is in use by another process")
+	ErrLocked      = errors.New("data directory is in use by another process (or another open store)")
 	ErrNewerFormat = errors.New("data directory was written by a newer version")
 )
 
@@ -151,7 +152,8 @@ func Open(dir string, o Options) (*Store, error) {
 
 func openError(dir string, err error) error {
 	switch {
-	case errors.Is(err, syscall.EWOULDBLOCK), errors.Is(err, syscall.EAGAIN):
+	case errors.Is(err, syscall.EWOULDBLOCK), errors.Is(err, syscall.EAGAIN),
+		strings.Contains(err.Error(), "lock held by current process"):
 		return fmt.Errorf("%w: %s (%v)", ErrLocked, dir, err)
 	case pebble.IsCorruptionError(err):
 		return fmt.Errorf("%w: %s: %v", ErrCorrupt, dir, err)
