@@ -11,6 +11,11 @@ type Metrics struct {
 	KeyspaceHits   int64         // reads that found their key
 	KeyspaceMisses int64         // reads that did not
 	Mutations      uint64        // mutations committed since Open
+
+	// Pub/sub (PUBSUB NUMPAT and the sizes of the channel tables; O(1)).
+	PubSubChannels      int64 // channels with at least one subscriber
+	PubSubPatterns      int64 // distinct patterns subscribed to
+	PubSubShardChannels int64 // shard channels with at least one subscriber
 }
 
 // counters are updated on hot paths: striped, so cores do not fight over
@@ -36,5 +41,8 @@ func (d *DB) Metrics() Metrics {
 	m.ExpiredKeys = c.ctr.expired.Value()
 	m.KeyspaceHits, m.KeyspaceMisses = c.ks.HitsMisses()
 	m.Mutations = c.seq.Load()
+	m.PubSubChannels = int64(c.ps.channels.Size())
+	m.PubSubShardChannels = int64(c.ps.shards.Size())
+	m.PubSubPatterns = d.PubSubNumPat()
 	return m
 }

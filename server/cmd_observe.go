@@ -1,0 +1,586 @@
+package server
+
+// Observability: SLOWLOG, LATENCY, MONITOR, the per-command latency
+// histograms, and Stats, the snapshot the Prometheus exporter
+// (server/metrics) reads.
+//
+// Every command executed (outside MULTI, and each command run by EXEC)
+// passes through observeCmd once, after it ran, with its duration. The
+// common case costs a histogram increment and three atomic loads: the
+// slowlog threshold, the latency threshold and the monitor list.
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"rustypotato"
+)
+
+// LatencyBuckets are the upper bounds, in seconds, of the per-command
+// duration histograms (potato_command_duration_seconds).
+var LatencyBuckets = []float64{
+	0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+	0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+}
+
+// latencyBucketsNs is LatencyBuckets in nanoseconds, for the hot path.
+var latencyBucketsNs = func() [numBuckets]int64 {
+	var b [numBuckets]int64
+	for i, s := range LatencyBuckets {
+		b[i] = int64(math.Round(s * 1e9))
+	}
+	return b
+}()
+
+// numBuckets is len(LatencyBuckets); one more counter holds +Inf.
+const numBuckets = 19
+
+// histogram counts durations per bucket (not cumulative); the last
+// counter is beyond the last bound.
+type histogram [numBuckets + 1]atomic.Int64
+
+func (h *histogram) observe(d time.Duration) {
+	ns := int64(d)
+	i := 0
+	for i < numBuckets && ns > latencyBucketsNs[i] {
+		i++
+	}
+	h[i].Add(1)
+}
+
+// Slowlog and latency-monitor defaults, as Redis's.
+const (
+	defaultSlowerThan = 10000 // microseconds
+	defaultSlowMaxLen = 128
+	slowlogMaxArgc    = 32  // SLOWLOG_ENTRY_MAX_ARGC
+	slowlogMaxString  = 128 // SLOWLOG_ENTRY_MAX_STRING
+	latencyHistoryLen = 160 // LATENCY_TS_LEN
+)
+
+// observer is a server's SLOWLOG, LATENCY and MONITOR state.
+type observer struct {
+	slowerThan atomic.Int64 // slowlog-log-slower-than, µs; negative: off
+	slowMaxLen atomic.Int64 // slowlog-max-len
+	latencyMs  atomic.Int64 // latency-monitor-threshold, ms; 0: off
+
+	slowMu  sync.Mutex
+	slow    []slowEntry // oldest first
+	slowID  int64
+	latMu   sync.Mutex
+	latency map[string]*latencyEvent
+
+	monMu    sync.Mutex
+	monitors atomic.Pointer[[]*Conn] // copy on write: read on every command
+}
+
+func newObserver() *observer {
+	o := &observer{latency: map[string]*latencyEvent{}}
+	o.slowerThan.Store(defaultSlowerThan)
+	o.slowMaxLen.Store(defaultSlowMaxLen)
+	return o
+}
+
+type slowEntry struct {
+	id       int64
+	time     int64 // Unix seconds
+	usec     int64
+	args     []string
+	peer     string
+	peerName string
+}
+
+type latencySample struct {
+	time int64 // Unix seconds
+	ms   int64
+}
+
+type latencyEvent struct {
+	samples []latencySample // oldest first, at most latencyHistoryLen
+	max     int64
+}
+
+// observeCmd is the hook the dispatch path calls after each executed
+// command (conn.go dispatch, cmd_tx.go EXEC) with how long it took: it
+// feeds the latency histogram, SLOWLOG, the latency monitor and MONITOR.
+func (c *Conn) observeCmd(cmd *Command, args [][]byte, d time.Duration) {
+	cmd.stats.hist.observe(d)
+	o := c.s.table.obs
+	usec := d.Microseconds()
+	// Blocking commands are timed with their wait; Redis times only the
+	// work, so they would flood the logs: leave them out.
+	if cmd.Flags&flagBlocking == 0 && cmd.Name != "exec" {
+		if t := o.slowerThan.Load(); t >= 0 && usec >= t {
+			o.addSlow(c, args, usec)
+		}
+		if t := o.latencyMs.Load(); t > 0 && d.Milliseconds() >= t {
+			ev := "command"
+			if cmd.Flags&flagFast != 0 {
+				ev = "fast-command"
+			}
+			o.addLatency(ev, d.Milliseconds())
+		}
+	}
+	if mons := o.monitors.Load(); mons != nil && len(*mons) > 0 && cmd.Flags&flagAdmin == 0 {
+		o.feedMonitors(c, *mons, args)
+	}
+}
+
+func (o *observer) addSlow(c *Conn, args [][]byte, usec int64) {
+	n := min(len(args), slowlogMaxArgc)
+	e := slowEntry{time: time.Now().Unix(), usec: usec, args: make([]string, n), peer: c.nc.RemoteAddr().String(), peerName: c.name}
+	for i := 0; i < n; i++ {
+		a := args[i]
+		switch {
+		case i == slowlogMaxArgc-1 && len(args) > slowlogMaxArgc:
+			e.args[i] = fmt.Sprintf("... (%d more arguments)", len(args)-slowlogMaxArgc+1)
+		case len(a) > slowlogMaxString:
+			e.args[i] = fmt.Sprintf("%s... (%d more bytes)", a[:slowlogMaxString], len(a)-slowlogMaxString)
+		default:
+			e.args[i] = string(a)
+		}
+	}
+	o.slowMu.Lock()
+	e.id = o.slowID
+	o.slowID++
+	o.slow = append(o.slow, e)
+	if max := int(o.slowMaxLen.Load()); len(o.slow) > max {
+		o.slow = append(o.slow[:0], o.slow[len(o.slow)-max:]...)
+	}
+	o.slowMu.Unlock()
+}
+
+func (o *observer) addLatency(event string, ms int64) {
+	now := time.Now().Unix()
+	o.latMu.Lock()
+	defer o.latMu.Unlock()
+	ev := o.latency[event]
+	if ev == nil {
+		ev = &latencyEvent{}
+		o.latency[event] = ev
+	}
+	ev.max = max(ev.max, ms)
+	// One sample per second, keeping the worst (latencyAddSample).
+	if n := len(ev.samples); n > 0 && ev.samples[n-1].time == now {
+		ev.samples[n-1].ms = max(ev.samples[n-1].ms, ms)
+		return
+	}
+	ev.samples = append(ev.samples, latencySample{now, ms})
+	if len(ev.samples) > latencyHistoryLen {
+		ev.samples = ev.samples[1:]
+	}
+}
+
+// feedMonitors sends the command to each MONITOR client, in Redis's
+// format: +1700000000.123456 [0 127.0.0.1:12345] "SET" "a" "b".
+func (o *observer) feedMonitors(c *Conn, mons []*Conn, args [][]byte) {
+	now := time.Now()
+	b := make([]byte, 0, 64)
+	b = append(b, '+')
+	b = strconv.AppendInt(b, now.Unix(), 10)
+	b = append(b, '.')
+	b = append(b, fmt.Sprintf("%06d", now.Nanosecond()/1000)...)
+	b = append(b, " ["...)
+	b = strconv.AppendInt(b, int64(c.db.Index()), 10)
+	b = append(b, ' ')
+	b = append(b, c.nc.RemoteAddr().String()...)
+	b = append(b, ']')
+	for _, a := range args {
+		b = append(b, ' ')
+		b = appendRepr(b, a)
+	}
+	b = append(b, "\r\n"...)
+	for _, m := range mons {
+		if p := m.ps.Load(); p != nil {
+			if _, err := p.write(b); err == nil {
+				select { // wake its writer
+				case p.wake <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}
+}
+
+// appendRepr appends s quoted as Redis's sdscatrepr does.
+func appendRepr(b, s []byte) []byte {
+	b = append(b, '"')
+	for _, ch := range s {
+		switch ch {
+		case '\\', '"':
+			b = append(b, '\\', ch)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\a':
+			b = append(b, '\\', 'a')
+		case '\b':
+			b = append(b, '\\', 'b')
+		default:
+			if ch >= 0x20 && ch < 0x7f {
+				b = append(b, ch)
+			} else {
+				b = append(b, fmt.Sprintf("\\x%02x", ch)...)
+			}
+		}
+	}
+	return append(b, '"')
+}
+
+// addMonitor makes c a MONITOR client; removeMonitor (on close) undoes it.
+func (o *observer) addMonitor(c *Conn) {
+	o.monMu.Lock()
+	defer o.monMu.Unlock()
+	var cur []*Conn
+	if p := o.monitors.Load(); p != nil {
+		cur = *p
+	}
+	if slices.Contains(cur, c) {
+		return
+	}
+	next := append(slices.Clip(cur), c)
+	o.monitors.Store(&next)
+}
+
+func (o *observer) removeMonitor(c *Conn) {
+	o.monMu.Lock()
+	defer o.monMu.Unlock()
+	p := o.monitors.Load()
+	if p == nil {
+		return
+	}
+	next := slices.DeleteFunc(slices.Clone(*p), func(x *Conn) bool { return x == c })
+	o.monitors.Store(&next)
+}
+
+func (o *observer) isMonitor(c *Conn) bool {
+	p := o.monitors.Load()
+	return p != nil && slices.Contains(*p, c)
+}
+
+func registerObserve(t *table) {
+	t.obs = newObserver()
+	srv := func(c *Command) *Command {
+		c.Group = "server"
+		return t.add(c)
+	}
+	srv(&Command{Name: "monitor", Arity: 1, Flags: flagAdmin | flagNoScript | flagLoading | flagStale, Categories: cats("admin slow dangerous"),
+		Since: "1.0.0", Summary: "Listens for all requests received by the server in real-time.", Complexity: "", conn: cmdMonitor})
+
+	slow := srv(&Command{Name: "slowlog", Arity: -2, Categories: cats("slow"), Since: "2.2.12",
+		Summary: "A container for slow log commands.", Complexity: "Depends on subcommand."})
+	slowSub := func(name string, arity int, summary, complexity, syntax string, fn connFunc) {
+		t.addSub(slow, &Command{Name: name, Arity: arity, Flags: flagAdmin | flagLoading | flagStale, Categories: cats("admin slow dangerous"),
+			Since: "2.2.12", Summary: summary, Complexity: complexity, Syntax: syntax, conn: fn})
+	}
+	slowSub("get", -2, "Returns the slow log's entries.", "O(N) where N is the number of entries returned", "[count]", cmdSlowlogGet)
+	slowSub("len", 2, "Returns the number of entries in the slow log.", "O(1)", "", func(c *Conn, _ [][]byte, _ *potato.Tx) {
+		o := c.s.table.obs
+		o.slowMu.Lock()
+		n := len(o.slow)
+		o.slowMu.Unlock()
+		c.w.AppendInt(int64(n))
+	})
+	slowSub("reset", 2, "Clears all entries from the slow log.", "O(N) where N is the number of entries in the slowlog", "", func(c *Conn, _ [][]byte, _ *potato.Tx) {
+		o := c.s.table.obs
+		o.slowMu.Lock()
+		o.slow = nil
+		o.slowMu.Unlock()
+		c.w.AppendOK()
+	})
+	t.addSub(slow, &Command{Name: "help", Arity: 2, Flags: flagLoading | flagStale, Categories: cats("slow"), Since: "6.2.0",
+		Summary: "Show helpful text about the different subcommands", Complexity: "O(1)",
+		conn: helpReply("SLOWLOG", []string{
+			"GET [<count>]",
+			"    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+			"    Entries are made of:",
+			"    id, timestamp, time in microseconds, arguments array, client IP and port,",
+			"    client name",
+			"LEN",
+			"    Return the length of the slowlog.",
+			"RESET",
+			"    Reset the slowlog.",
+		})})
+
+	lat := srv(&Command{Name: "latency", Arity: -2, Categories: cats("slow"), Since: "2.8.13",
+		Summary: "A container for latency diagnostics commands.", Complexity: "Depends on subcommand."})
+	latSub := func(name string, arity int, summary, complexity, syntax string, fn connFunc) {
+		t.addSub(lat, &Command{Name: name, Arity: arity, Flags: flagAdmin | flagNoScript | flagLoading | flagStale, Categories: cats("admin slow dangerous"),
+			Since: "2.8.13", Summary: summary, Complexity: complexity, Syntax: syntax, conn: fn})
+	}
+	latSub("latest", 2, "Returns the latest latency samples for all events.", "O(1)", "", cmdLatencyLatest)
+	latSub("history", 3, "Returns timestamp-latency samples for an event.", "O(1)", "event", cmdLatencyHistory)
+	latSub("reset", -2, "Resets the latency data for one or more events.", "O(1)", "[event [event ...]]", cmdLatencyReset)
+	t.addSub(lat, &Command{Name: "help", Arity: 2, Flags: flagLoading | flagStale, Categories: cats("slow"), Since: "2.8.13",
+		Summary: "Returns helpful text about the different subcommands.", Complexity: "O(1)",
+		conn: helpReply("LATENCY", []string{
+			"DOCTOR",
+			"    Return a human readable latency analysis report.",
+			"GRAPH <event>",
+			"    Return an ASCII latency graph for the <event> class.",
+			"HISTORY <event>",
+			"    Return time-latency samples for the <event> class.",
+			"LATEST",
+			"    Return the latest latency samples for all events.",
+			"RESET [<event> ...]",
+			"    Reset latency data of one or more <event> classes.",
+			"    (default: reset all data for all event classes)",
+			"HISTOGRAM [COMMAND ...]",
+			"    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+			"    If no commands are specified then all histograms are replied.",
+		})})
+}
+
+func cmdMonitor(c *Conn, a [][]byte, _ *potato.Tx) {
+	if c.multi != nil {
+		// MONITOR is not queued in MULTI (Redis: flag no-multi).
+		c.replyErr("ERR Command not allowed inside a transaction")
+		return
+	}
+	o := c.s.table.obs
+	if o.isMonitor(c) {
+		c.w.AppendOK()
+		return
+	}
+	// Switch the connection to an outbox written by its own goroutine
+	// (the pub/sub one), so other connections' goroutines can append
+	// monitor lines without blocking; +OK goes out before any of them.
+	p := c.pubsub()
+	c.w.AppendOK()
+	c.w.Flush()
+	o.addMonitor(c)
+	go func() {
+		<-c.ctx.Done() // cancelled when the connection closes
+		o.removeMonitor(c)
+	}()
+	_ = p
+}
+
+func cmdSlowlogGet(c *Conn, a [][]byte, _ *potato.Tx) {
+	count := int64(10)
+	if len(a) == 3 {
+		n, err := strconv.ParseInt(string(a[2]), 10, 64)
+		switch {
+		case err != nil:
+			c.replyErr(errNotInt)
+			return
+		case n < -1:
+			c.replyErr("ERR count should be greater than or equal to -1")
+			return
+		case n == -1:
+			count = math.MaxInt64
+		default:
+			count = n
+		}
+	} else if len(a) > 3 {
+		c.replyErr("ERR wrong number of arguments for 'slowlog|get' command")
+		return
+	}
+	o := c.s.table.obs
+	o.slowMu.Lock()
+	n := int(min(count, int64(len(o.slow))))
+	entries := make([]slowEntry, n)
+	for i := 0; i < n; i++ { // newest first
+		entries[i] = o.slow[len(o.slow)-1-i]
+	}
+	o.slowMu.Unlock()
+	c.w.AppendArrayLen(n)
+	for _, e := range entries {
+		c.w.AppendArrayLen(6)
+		c.w.AppendInt(e.id)
+		c.w.AppendInt(e.time)
+		c.w.AppendInt(e.usec)
+		c.w.AppendArrayLen(len(e.args))
+		for _, s := range e.args {
+			c.w.AppendBulkString(s)
+		}
+		c.w.AppendBulkString(e.peer)
+		c.w.AppendBulkString(e.peerName)
+	}
+}
+
+func cmdLatencyLatest(c *Conn, a [][]byte, _ *potato.Tx) {
+	o := c.s.table.obs
+	o.latMu.Lock()
+	names := make([]string, 0, len(o.latency))
+	for n, ev := range o.latency {
+		if len(ev.samples) > 0 {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	c.w.AppendArrayLen(len(names))
+	for _, n := range names {
+		ev := o.latency[n]
+		last := ev.samples[len(ev.samples)-1]
+		c.w.AppendArrayLen(4)
+		c.w.AppendBulkString(n)
+		c.w.AppendInt(last.time)
+		c.w.AppendInt(last.ms)
+		c.w.AppendInt(ev.max)
+	}
+	o.latMu.Unlock()
+}
+
+func cmdLatencyHistory(c *Conn, a [][]byte, _ *potato.Tx) {
+	o := c.s.table.obs
+	o.latMu.Lock()
+	defer o.latMu.Unlock()
+	ev := o.latency[string(a[2])]
+	if ev == nil {
+		c.w.AppendArrayLen(0)
+		return
+	}
+	c.w.AppendArrayLen(len(ev.samples))
+	for _, s := range ev.samples {
+		c.w.AppendArrayLen(2)
+		c.w.AppendInt(s.time)
+		c.w.AppendInt(s.ms)
+	}
+}
+
+func cmdLatencyReset(c *Conn, a [][]byte, _ *potato.Tx) {
+	o := c.s.table.obs
+	o.latMu.Lock()
+	defer o.latMu.Unlock()
+	n := 0
+	if len(a) == 2 {
+		n = len(o.latency)
+		o.latency = map[string]*latencyEvent{}
+	} else {
+		for _, e := range a[2:] {
+			if _, ok := o.latency[string(e)]; ok {
+				delete(o.latency, string(e))
+				n++
+			}
+		}
+	}
+	c.w.AppendInt(int64(n))
+}
+
+// addObserveConfig registers slowlog-log-slower-than, slowlog-max-len and
+// latency-monitor-threshold.
+func addObserveConfig(cfg *config) {
+	// (Only name, get and set: the fields every version of param has.)
+	intp := func(name, def, doc string, lo, hi int64, v func(s *Server) *atomic.Int64) {
+		cfg.add(&param{name: name,
+			get: func(s *Server) string { return strconv.FormatInt(v(s).Load(), 10) },
+			set: func(s *Server, val string) error {
+				n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
+				if err != nil {
+					return fmt.Errorf("argument couldn't be parsed into an integer")
+				}
+				if n < lo || n > hi {
+					return fmt.Errorf("argument must be between %d and %d inclusive", lo, hi)
+				}
+				v(s).Store(n)
+				return nil
+			}})
+	}
+	intp("slowlog-log-slower-than", "10000", "Log commands slower than this many microseconds in SLOWLOG (0: every command, negative: none).",
+		-1, math.MaxInt64, func(s *Server) *atomic.Int64 { return &s.table.obs.slowerThan })
+	intp("slowlog-max-len", "128", "Most entries SLOWLOG keeps (the oldest go first).",
+		0, math.MaxInt32, func(s *Server) *atomic.Int64 { return &s.table.obs.slowMaxLen })
+	intp("latency-monitor-threshold", "0", "Record LATENCY events of at least this many milliseconds (0: off).",
+		0, math.MaxInt64, func(s *Server) *atomic.Int64 { return &s.table.obs.latencyMs })
+}
+
+// Stats is a snapshot of the server's counters, for exporters (package
+// server/metrics). Taking it scans no keys: it reads counters, the
+// connection count and the command table.
+type Stats struct {
+	Uptime              time.Duration
+	ConnectedClients    int
+	BlockedClients      int
+	MaxClients          int
+	TotalConnections    int64
+	RejectedConnections int64
+	TotalCommands       int64
+	NetInputBytes       int64
+	NetOutputBytes      int64
+	ErrorReplies        int64
+	Errors              map[string]int64 // error replies by code ("ERR", "WRONGTYPE")
+	Commands            []CommandStats   // commands called at least once, by name
+	SlowlogLen          int
+	SlowlogLastID       int64
+	DB                  potato.Metrics
+}
+
+// CommandStats are one command's counters (INFO commandstats) and its
+// duration histogram.
+type CommandStats struct {
+	Name     string // "get", "client|list"
+	Calls    int64
+	Usec     int64
+	Failed   int64
+	Rejected int64
+	// Buckets[i] counts calls that took at most LatencyBuckets[i]
+	// seconds and more than the previous bound (not cumulative); the
+	// last element counts the slower ones.
+	Buckets [numBuckets + 1]int64
+}
+
+// Stats returns a snapshot of the server's counters.
+func (s *Server) Stats() Stats {
+	s.init()
+	st := Stats{
+		Uptime:              time.Since(s.started),
+		TotalConnections:    s.stats.totalConns.Load(),
+		RejectedConnections: s.stats.rejectedConns.Load(),
+		TotalCommands:       s.stats.totalCommands.Load(),
+		NetInputBytes:       s.stats.netIn.Load(),
+		NetOutputBytes:      s.stats.netOut.Load(),
+		ErrorReplies:        s.stats.errorReplies.Load(),
+		DB:                  s.DB.Metrics(),
+	}
+	s.mu.Lock()
+	st.ConnectedClients = len(s.conns)
+	s.mu.Unlock()
+	if p := s.cfg.byName["maxclients"]; p != nil {
+		st.MaxClients, _ = strconv.Atoi(p.get(s))
+	}
+	s.stats.errMu.Lock()
+	st.Errors = make(map[string]int64, len(s.stats.errorCounts))
+	for k, v := range s.stats.errorCounts {
+		st.Errors[k] = v
+	}
+	s.stats.errMu.Unlock()
+	o := s.table.obs
+	o.slowMu.Lock()
+	st.SlowlogLen = len(o.slow)
+	st.SlowlogLastID = o.slowID - 1
+	o.slowMu.Unlock()
+	add := func(cmd *Command) {
+		calls := cmd.stats.calls.Load()
+		if calls == 0 && cmd.stats.failed.Load() == 0 && cmd.stats.rejected.Load() == 0 {
+			return
+		}
+		cs := CommandStats{Name: cmd.FullName(), Calls: calls, Usec: cmd.stats.usec.Load(),
+			Failed: cmd.stats.failed.Load(), Rejected: cmd.stats.rejected.Load()}
+		for i := range cs.Buckets {
+			cs.Buckets[i] = cmd.stats.hist[i].Load()
+		}
+		st.Commands = append(st.Commands, cs)
+	}
+	for _, cmd := range s.table.sorted() {
+		add(cmd)
+		for _, sc := range cmd.sub {
+			add(sc)
+		}
+	}
+	slices.SortFunc(st.Commands, func(a, b CommandStats) int { return strings.Compare(a.Name, b.Name) })
+	return st
+}
+
+// RedisVersion is the Redis release whose behaviour the server matches
+// (INFO redis_version), for exporters.
+const RedisVersion = redisVersion
