@@ -199,6 +199,14 @@ func (c *Conn) appendBulks(vs [][]byte) {
 func cmdLIndex(c *Conn, tx *potato.Tx, a [][]byte) error {
 	i, err := parseInt(a[2])
 	if err != nil {
+		// Redis looks the key up before it parses the index: a missing
+		// key is nil and a wrong type WRONGTYPE, whatever the index.
+		if n, lerr := tx.LLen(string(a[1])); lerr != nil {
+			return lerr
+		} else if n == 0 {
+			c.w.AppendNull()
+			return nil
+		}
 		return err
 	}
 	v, err := tx.LIndex(string(a[1]), i)
@@ -225,6 +233,12 @@ func cmdLRange(c *Conn, tx *potato.Tx, a [][]byte) error {
 func cmdLSet(c *Conn, tx *potato.Tx, a [][]byte) error {
 	i, err := parseInt(a[2])
 	if err != nil {
+		// As LINDEX: the key is looked up first ("no such key").
+		if n, lerr := tx.LLen(string(a[1])); lerr != nil {
+			return lerr
+		} else if n == 0 {
+			return potato.ErrNoSuchKey
+		}
 		return err
 	}
 	if err := tx.LSet(string(a[1]), i, a[3]); err != nil {
