@@ -35,6 +35,10 @@ func registerConnection(t *table) {
 			c.name = ""
 			c.w.SetProto(2)
 			c.noEvict, c.noTouch = false, false
+			// RESET logs the client out, back to the default user (acl.go).
+			c.user.Store("")
+			c.authed = !c.s.authRequired(&Conn{s: c.s})
+			c.r.SetAuthRequired(!c.authed)
 			c.w.AppendSimple("RESET")
 		}})
 	conn(&Command{Name: "select", Arity: 2, Flags: flagLoading | flagStale | flagFast, Categories: cats("fast connection"), Since: "1.0.0",
@@ -189,6 +193,7 @@ func cmdHello(c *Conn, a [][]byte, _ *potato.Tx) {
 				c.replyErr(msg)
 				return
 			}
+			c.login(string(a[j+1])) // acl.go
 			j += 2
 		case eqFold(a[j], "setname") && more >= 1:
 			if !validClientName(a[j+1]) {
@@ -227,29 +232,26 @@ func parseProto(b []byte) (int64, bool) {
 	return v, err == nil
 }
 
-// checkAuth validates credentials and returns the error reply, or "" on
-// success. Until ACLs land, the only user is "default" with no password,
-// which accepts any password, as Redis does for a nopass user.
-func (s *Server) checkAuth(user, pass string) string {
-	if user != "default" {
-		return "WRONGPASS invalid username-password pair or user is disabled."
-	}
-	return ""
-}
-
 func cmdAuth(c *Conn, a [][]byte, _ *potato.Tx) {
 	if len(a) > 3 {
 		c.replyErr(errSyntax)
 		return
 	}
+	user, pass := "default", a[len(a)-1]
 	if len(a) == 2 {
-		c.replyErr("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
-		return
+		if d := c.s.acl.user("default"); d.nopass && d.enabled {
+			c.replyErr("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+			return
+		}
+	} else {
+		user = string(a[1])
 	}
-	if msg := c.s.checkAuth(string(a[1]), string(a[2])); msg != "" {
+	// checkAuth (acl.go) compares passwords in constant time.
+	if msg := c.s.checkAuth(user, string(pass)); msg != "" {
 		c.replyErr(msg)
 		return
 	}
+	c.login(user)
 	c.w.AppendOK()
 }
 
@@ -278,9 +280,9 @@ func (c *Conn) infoLine(self bool) string {
 	}
 	name, _ := c.cmdName.Load().(string)
 	idle := now.Sub(time.Unix(0, c.lastCmd.Load()))
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=%d tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=%d tot-mem=0 events=r cmd=%s user=%s redir=-1 resp=%d",
 		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), 8+c.id, sh.name, int64(now.Sub(c.created)/time.Second),
-		int64(idle/time.Second), flags, sh.db, sub, psub, ssub, sh.multi, qbuf, 16384, omem, name, sh.proto)
+		int64(idle/time.Second), flags, sh.db, sub, psub, ssub, sh.multi, qbuf, 16384, omem, name, c.userName(), sh.proto)
 }
 
 func cmdClientList(c *Conn, a [][]byte, _ *potato.Tx) {

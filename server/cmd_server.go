@@ -54,12 +54,22 @@ func registerServer(t *table) {
 	t.addSub(cfg, &Command{Name: "resetstat", Arity: 2, Flags: flagAdmin | flagNoScript | flagLoading | flagStale,
 		Categories: cats("admin slow dangerous"), Since: "2.0.0", Summary: "Resets the server's statistics.", Complexity: "O(1)",
 		conn: func(c *Conn, a [][]byte, _ *potato.Tx) { c.s.resetStats(); c.w.AppendOK() }})
+	t.addSub(cfg, &Command{Name: "rewrite", Arity: 2, Flags: flagAdmin | flagNoScript | flagLoading | flagStale,
+		Categories: cats("admin slow dangerous"), Since: "2.8.0", Summary: "Persists the effective configuration to file.", Complexity: "O(1)",
+		conn: func(c *Conn, a [][]byte, _ *potato.Tx) { // config.go
+			if err := c.s.rewriteConfig(); err != nil {
+				c.replyErr("ERR " + err.Error())
+				return
+			}
+			c.w.AppendOK()
+		}})
 	t.addSub(cfg, &Command{Name: "help", Arity: 2, Flags: flagLoading | flagStale, Categories: cats("slow"), Since: "5.0.0",
 		Summary: "Returns helpful text about the different subcommands.", Complexity: "O(1)",
 		conn: helpReply("CONFIG", []string{
 			"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
 			"SET <directive> <value>", "    Set the configuration <directive> to <value>.",
 			"RESETSTAT", "    Reset statistics reported by the INFO command.",
+			"REWRITE", "    Rewrite the configuration file.",
 		})})
 	registerCommandCmd(t)
 }
@@ -142,9 +152,15 @@ func cmdConfigSet(c *Conn, a [][]byte, _ *potato.Tx) {
 			c.replyErr(sanitize(fmt.Sprintf("ERR Unknown option or number of arguments for CONFIG SET - '%s'", a[j])))
 			return
 		}
-		if p.set == nil {
+		if p.set == nil || p.immutable { // startup-only parameters (config.go)
 			c.replyErr(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - can't set immutable config", name))
 			return
+		}
+		for _, ch := range changes {
+			if ch.p == p {
+				c.replyErr(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - duplicate parameter", name))
+				return
+			}
 		}
 		changes = append(changes, change{p: p, val: string(a[j+1]), old: p.get(c.s)})
 	}

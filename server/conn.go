@@ -28,6 +28,10 @@ type Conn struct {
 	id   int64
 	db   *potato.DB
 	name string
+	// user is the ACL user the connection runs as ("" = default);
+	// authed is set once it needs no AUTH (acl.go).
+	user   atomic.Value // string; read by ACL DELUSER on other goroutines
+	authed bool
 
 	created time.Time
 	lastCmd atomic.Int64 // Unix nanoseconds of the last command
@@ -75,10 +79,14 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 	c.src = &connSource{nc: nc, c: c}
 	c.runCur = c.runCurrent
 	c.r = resp.NewReader(c.src, resp.Limits{
-		MaxBulkLen:      s.MaxBulkLen,
+		MaxBulkLen:      s.cfg.maxBulk.Load(), // live values (CONFIG SET)
 		MaxMultiBulkLen: s.MaxMultiBulkLen,
-		MaxQueryBuffer:  s.MaxQueryBuffer,
+		MaxQueryBuffer:  s.cfg.maxQuery.Load(),
 	})
+	// A client starts authenticated if the default user needs no
+	// password; until it authenticates it gets Redis's small limits.
+	c.authed = !s.authRequired(c)
+	c.r.SetAuthRequired(!c.authed)
 	c.w = resp.NewWriter(&countingWriter{w: replyDest{c}, n: &s.stats.netOut})
 	// Replies go out just before the reader would block for more input:
 	// one write per pipeline, and no reply waits behind half a command.
@@ -194,11 +202,11 @@ func (c *Conn) serve() {
 		c.close()
 	}()
 	for {
-		if c.s.IdleTimeout > 0 && c.r.Buffered() == 0 {
+		if idle := time.Duration(c.s.cfg.timeout.Load()); idle > 0 && c.r.Buffered() == 0 {
 			if c.subscribed() {
 				c.nc.SetReadDeadline(time.Time{}) // like Redis, the timeout spares subscribers
 			} else {
-				c.nc.SetReadDeadline(time.Now().Add(c.s.IdleTimeout))
+				c.nc.SetReadDeadline(time.Now().Add(idle))
 			}
 		}
 		args, err := c.r.ReadCommand()
@@ -281,6 +289,16 @@ func (c *Conn) dispatch(args [][]byte) {
 		}
 		c.rejectQueued()
 		c.replyErr("ERR " + msg)
+		return
+	}
+	// Authentication, then ACL permissions (acl.go), as Redis's
+	// processCommand orders them.
+	if !c.authed && cmd.Flags&flagNoAuth == 0 && c.s.authRequired(c) {
+		c.rejectQueued()
+		c.replyErr("NOAUTH Authentication required.")
+		return
+	}
+	if c.aclDeny(cmd, args) {
 		return
 	}
 	if c.pubsubReject(cmd) { // RESP2 subscribed mode
@@ -459,7 +477,7 @@ func (c *Conn) blockCtx() (context.Context, func()) {
 			if n > 0 {
 				c.src.mu.Lock()
 				c.src.pending = append(c.src.pending, buf[:n]...)
-				over := int64(len(c.src.pending)) > c.s.MaxQueryBuffer
+				over := int64(len(c.src.pending)) > c.s.cfg.maxQuery.Load()
 				c.src.mu.Unlock()
 				c.s.stats.netIn.Add(int64(n))
 				if over {

@@ -49,6 +49,13 @@ type Server struct {
 	// IdleTimeout closes connections idle for longer (Redis "timeout");
 	// zero means never.
 	IdleTimeout time.Duration
+	// NoProtectedMode turns protected mode off (protected-mode no): by
+	// default, while the default user has no password, only loopback
+	// clients are served.
+	NoProtectedMode bool
+	// LogLevel, if set, is adjusted by CONFIG SET loglevel (the program
+	// builds Logger's handler with it).
+	LogLevel *slog.LevelVar
 
 	initOnce sync.Once
 	ownDB    bool
@@ -57,6 +64,10 @@ type Server struct {
 	table    *table
 	stats    stats
 	cfg      *config
+	acl      *acl // users (acl.go)
+	// requirepass is the default user's password as CONFIG GET shows
+	// it; guarded by acl.mu.
+	requirepass string
 
 	mu         sync.Mutex
 	listeners  map[net.Listener]struct{}
@@ -95,7 +106,9 @@ func (s *Server) init() {
 		}
 		s.started = time.Now()
 		s.table = newTable()
+		s.acl = newACL(s.table)
 		s.cfg = newConfig(s)
+		defer s.cfg.fillDefaults(s) // config.go; after the rest of init
 		s.listeners = make(map[net.Listener]struct{})
 		s.conns = make(map[*Conn]struct{})
 		s.done = make(chan struct{})
@@ -166,7 +179,7 @@ func (s *Server) Serve(l net.Listener) error {
 			nc.Close()
 			return ErrServerClosed
 		}
-		tooMany := len(s.conns) >= s.MaxClients
+		tooMany := int64(len(s.conns)) >= s.cfg.maxClients.Load() // live: CONFIG SET maxclients
 		if !tooMany {
 			s.conns[c] = struct{}{}
 			s.wg.Add(1)
@@ -181,7 +194,12 @@ func (s *Server) Serve(l net.Listener) error {
 		s.stats.totalConns.Add(1)
 		go func() {
 			defer s.wg.Done()
-			c.serve()
+			if s.protectedDeny(nc.RemoteAddr()) { // protected mode (acl.go)
+				nc.Write([]byte(errProtected))
+				c.close()
+			} else {
+				c.serve()
+			}
 			s.mu.Lock()
 			delete(s.conns, c)
 			s.mu.Unlock()

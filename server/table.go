@@ -148,6 +148,7 @@ func newTable() *table {
 	registerLists(t)
 	registerPubSub(t)
 	registerObserve(t) // cmd_observe.go
+	registerACL(t)     // acl.go
 	return t
 }
 

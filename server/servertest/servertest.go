@@ -50,6 +50,21 @@ func NewWithDB(t testing.TB, db *potato.DB) *Server {
 	return &Server{Addr: l.Addr().String(), DB: db, Server: srv}
 }
 
+// NewServer serves a configured srv (for example after
+// server.ApplyConfig) on a random 127.0.0.1 port; t.Cleanup closes it.
+// Its DB is the one srv serves (srv opens one if it has none).
+func NewServer(t testing.TB, srv *server.Server) *Server {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetConfigValue("port", itoa(l.Addr().(*net.TCPAddr).Port))
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return &Server{Addr: l.Addr().String(), DB: srv.DB, Server: srv}
+}
+
 func itoa(n int) string {
 	b := []byte{}
 	for n > 0 || len(b) == 0 {
