@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"rustypotato/internal/keyspace"
 	"rustypotato/internal/store"
@@ -159,13 +160,7 @@ func (c *core) openDurable() error {
 		p.phys[l].Store(int32(ph))
 	}
 	start := time.Now()
-	n := 0
-	eb := newEntryBuilder(func(db int, key string, e *keyspace.Entry) {
-		c.ks.Put(db, key, e)
-		n++
-	})
-	err = st.Load(c.nowMs(), eb.add)
-	eb.done()
+	n, err := p.load()
 	if err != nil {
 		_ = st.Close()
 		return fmt.Errorf("potato: loading %s: %w", o.Dir, err)
@@ -176,6 +171,60 @@ func (c *core) openDurable() error {
 	return nil
 }
 
+// load fills the (empty) keyspace from the store. Restart time is what
+// it costs, so it is a pipeline: this goroutine scans Pebble and builds
+// entries, another inserts them into maps presized from the key counts
+// recorded at the last clean close.
+func (p *persister) load() (int, error) {
+	ks := p.c.ks
+	for db, n := range p.st.KeyCountHints() {
+		ks.Presize(db, n)
+	}
+	const batchLen = 1024
+	full := make(chan []loadedEntry, 16)
+	free := make(chan []loadedEntry, 16)
+	var inserted sync.WaitGroup
+	inserted.Add(1)
+	go func() {
+		defer inserted.Done()
+		for b := range full {
+			for i := range b {
+				ks.PutNew(b[i].db, b[i].key, b[i].e)
+				b[i] = loadedEntry{}
+			}
+			select {
+			case free <- b[:0]:
+			default:
+			}
+		}
+	}()
+	n := 0
+	cur := make([]loadedEntry, 0, batchLen)
+	eb := newEntryBuilder(func(db int, key string, e *keyspace.Entry) {
+		cur = append(cur, loadedEntry{db: db, key: key, e: e})
+		n++
+		if len(cur) == batchLen {
+			full <- cur
+			select {
+			case cur = <-free:
+			default:
+				cur = make([]loadedEntry, 0, batchLen)
+			}
+		}
+	})
+	err := p.st.Load(p.c.nowMs(), eb.add)
+	eb.done()
+	if len(cur) > 0 {
+		full <- cur
+	}
+	close(full)
+	inserted.Wait()
+	for db := 0; db < NumDBs; db++ {
+		ks.FinishBulk(db)
+	}
+	return n, err
+}
+
 func (p *persister) close() error {
 	p.bg.Wait()
 	p.mu.Lock()
@@ -184,6 +233,12 @@ func (p *persister) close() error {
 		return nil
 	}
 	p.closed = true
+	// Commits are over: record the key counts for the next restart.
+	var counts [NumDBs]int
+	for db := range counts {
+		counts[db] = p.c.ks.Len(db)
+	}
+	_ = p.st.SetKeyCountHints(counts)
 	return p.st.Close()
 }
 
@@ -579,6 +634,30 @@ type entryBuilder struct {
 	db    int
 	key   string
 	arena []byte
+	slab  []keyspace.Entry
+}
+
+// newEntry returns a zeroed entry. Entries come from slabs of 256: one
+// allocation (and one object for the GC to track) per 256 keys at
+// restart. A slab stays allocated while any of its entries lives, which
+// bounds the cost by the size of the data loaded.
+func (eb *entryBuilder) newEntry() *keyspace.Entry {
+	if len(eb.slab) == 0 {
+		eb.slab = make([]keyspace.Entry, 256)
+	}
+	e := &eb.slab[0]
+	eb.slab = eb.slab[1:]
+	return e
+}
+
+// copyKey copies a key out of the scan's buffers, into the same chunks
+// as small values (keys are immutable strings).
+func (eb *entryBuilder) copyKey(k []byte) string {
+	if len(k) == 0 {
+		return ""
+	}
+	c := eb.copyValue(k)
+	return unsafe.String(unsafe.SliceData(c), len(c))
 }
 
 func newEntryBuilder(emit func(db int, key string, e *keyspace.Entry)) *entryBuilder {
@@ -609,8 +688,9 @@ func (eb *entryBuilder) add(r *store.Record) error {
 	switch r.Tag {
 	case store.TagMeta:
 		eb.done()
-		eb.db, eb.key = r.DB, string(r.Key)
-		e := &keyspace.Entry{ExpireAt: r.Deadline}
+		eb.db, eb.key = r.DB, eb.copyKey(r.Key)
+		e := eb.newEntry()
+		e.ExpireAt = r.Deadline
 		switch r.Kind {
 		case store.KindString:
 			e.Kind, e.Str = keyspace.KindString, eb.copyValue(r.Value)

@@ -19,6 +19,7 @@ const NumDBs = 16
 //
 //	0x00 'v'                          -> uvarint FormatVersion
 //	0x00 'd' <logical db>             -> <physical db>
+//	0x00 'n' <logical db>             -> uvarint key count at the last clean close (a hint)
 //	0x01 <pdb> <uvarint n> <key[n]> 0x00           -> meta: <kind> <uvarint deadline> [string value]
 //	0x01 <pdb> <uvarint n> <key[n]> 0x01 <field>   -> hash field value
 //	0x01 <pdb> <uvarint n> <key[n]> 0x02 <pos:8>   -> list element value
@@ -48,6 +49,8 @@ var (
 )
 
 func keyDBMap(ldb int) []byte { return []byte{prefixGlobal, 'd', byte(ldb)} }
+
+func keyCountHint(ldb int) []byte { return []byte{prefixGlobal, 'n', byte(ldb)} }
 
 // Kind is the type of a key's value as stored.
 type Kind uint8

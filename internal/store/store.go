@@ -242,6 +242,32 @@ func readDBMap(get func([]byte) ([]byte, bool, error)) ([NumDBs]int, error) {
 	return m, nil
 }
 
+// KeyCountHints returns, per logical database, the number of keys when
+// the store was last closed cleanly (0 if unknown): restart presizes its
+// maps with it.
+func (s *Store) KeyCountHints() [NumDBs]int {
+	var out [NumDBs]int
+	for i := range out {
+		if v, ok, err := s.get(s.db, keyCountHint(i)); err == nil && ok {
+			n, w := uvarint(v)
+			if w > 0 && n < 1<<40 {
+				out[i] = int(n)
+			}
+		}
+	}
+	return out
+}
+
+// SetKeyCountHints records the key count of each logical database for
+// the next KeyCountHints (called before a clean Close).
+func (s *Store) SetKeyCountHints(counts [NumDBs]int) error {
+	b := s.NewBatch()
+	for i, n := range counts {
+		_ = b.b.Set(keyCountHint(i), appendUvarint(nil, uint64(n)), nil)
+	}
+	return s.Commit(b)
+}
+
 // DBMap returns the logical -> physical database map found at Open.
 func (s *Store) DBMap() [NumDBs]int { return s.dbmap }
 
@@ -335,6 +361,13 @@ func (s *Store) Close() (err error) {
 			err = fmt.Errorf("closing storage: %v", r)
 		}
 	}()
+	if s.Err() == nil {
+		// Flush the memtable so that the next Open has no WAL to replay:
+		// a clean restart only scans sstables.
+		if ferr := s.db.Flush(); ferr != nil {
+			s.log.Warn("flush at close failed", "err", ferr)
+		}
+	}
 	return s.db.Close()
 }
 
