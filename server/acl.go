@@ -37,6 +37,7 @@ type aclUser struct {
 	enabled   bool
 	nopass    bool
 	passwords []string // sha256 hex, in the order added
+	sanitize  string   // "", "sanitize-payload" or "skip-sanitize-payload" (shown only)
 
 	allCommands bool      // +@all: future commands too
 	cmdRules    []aclRule // after the +@all/-@all base, deduplicated
@@ -202,9 +203,9 @@ func (u *aclUser) setOp(t *table, op string) error {
 		u.allCommands = false
 		u.cmdRules = nil
 	case lop == "reset":
-		*u = aclUser{name: u.name}
+		*u = aclUser{name: u.name, sanitize: "sanitize-payload"}
 	case lop == "sanitize-payload" || lop == "skip-sanitize-payload":
-		// Accepted; there is no RESTORE to sanitize.
+		u.sanitize = lop // shown; there is no RESTORE to sanitize
 	case strings.HasPrefix(op, ">"):
 		h := hashPassword(op[1:])
 		u.removePassword(h)
@@ -331,6 +332,9 @@ func (u *aclUser) describe() string {
 	b = append(b, map[bool]string{true: "on", false: "off"}[u.enabled])
 	if u.nopass {
 		b = append(b, "nopass")
+	}
+	if u.sanitize != "" {
+		b = append(b, u.sanitize)
 	}
 	for _, p := range u.passwords {
 		b = append(b, "#"+p)
@@ -739,6 +743,9 @@ func cmdACLGetUser(c *Conn, a [][]byte, _ *potato.Tx) {
 	flags := []string{map[bool]string{true: "on", false: "off"}[u.enabled]}
 	if u.nopass {
 		flags = append(flags, "nopass")
+	}
+	if u.sanitize != "" {
+		flags = append(flags, u.sanitize)
 	}
 	c.w.AppendArrayLen(len(flags))
 	for _, f := range flags {
