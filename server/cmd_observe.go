@@ -12,6 +12,7 @@ package server
 import (
 	"fmt"
 	"math"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,12 +79,15 @@ type observer struct {
 
 	monMu    sync.Mutex
 	monitors atomic.Pointer[[]*Conn] // copy on write: read on every command
+
+	metricsAddr atomic.Value // string: metrics-addr, read by the program at start
 }
 
 func newObserver() *observer {
 	o := &observer{latency: map[string]*latencyEvent{}}
 	o.slowerThan.Store(defaultSlowerThan)
 	o.slowMaxLen.Store(defaultSlowMaxLen)
+	o.metricsAddr.Store("")
 	return o
 }
 
@@ -467,12 +471,26 @@ func cmdLatencyReset(c *Conn, a [][]byte, _ *potato.Tx) {
 	c.w.AppendInt(int64(n))
 }
 
-// addObserveConfig registers slowlog-log-slower-than, slowlog-max-len and
-// latency-monitor-threshold.
+// addObserveConfig registers slowlog-log-slower-than, slowlog-max-len,
+// latency-monitor-threshold and metrics-addr.
 func addObserveConfig(cfg *config) {
-	// (Only name, get and set: the fields every version of param has.)
+	// metrics-addr is where the program serves Prometheus /metrics
+	// (package server/metrics, started by cmd/rustypotato); empty: off.
+	// Fixed once the server runs.
+	cfg.add(&param{name: "metrics-addr", typ: "string", def: "", immutable: true,
+		doc: "host:port to serve Prometheus /metrics on (e.g. 127.0.0.1:9121); empty: no metrics endpoint.",
+		get: func(s *Server) string { return s.table.obs.metricsAddr.Load().(string) },
+		set: func(s *Server, v string) error {
+			if v != "" {
+				if _, _, err := net.SplitHostPort(v); err != nil {
+					return fmt.Errorf("invalid address %q: want host:port", v)
+				}
+			}
+			s.table.obs.metricsAddr.Store(v)
+			return nil
+		}})
 	intp := func(name, def, doc string, lo, hi int64, v func(s *Server) *atomic.Int64) {
-		cfg.add(&param{name: name,
+		cfg.add(&param{name: name, typ: "integer", def: def, doc: doc,
 			get: func(s *Server) string { return strconv.FormatInt(v(s).Load(), 10) },
 			set: func(s *Server, val string) error {
 				n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)

@@ -11,6 +11,8 @@ package metrics
 
 import (
 	"errors"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"runtime"
@@ -200,4 +202,29 @@ func Serve(l net.Listener, srv *server.Server) error {
 		return nil
 	}
 	return err
+}
+
+// Start serves /metrics on srv's metrics-addr (CONFIG GET metrics-addr),
+// if set, in a goroutine; errors of the listener are logged to log. It
+// returns a function that stops serving (a no-op when metrics-addr is
+// empty).
+func Start(srv *server.Server, log *slog.Logger) (stop func(), err error) {
+	addr, _ := srv.ConfigValue("metrics-addr")
+	if addr == "" {
+		return func() {}, nil
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics-addr %s: %w", addr, err)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Info("serving Prometheus metrics", "addr", "http://"+l.Addr().String()+"/metrics")
+	go func() {
+		if err := Serve(l, srv); err != nil {
+			log.Error("metrics endpoint stopped", "err", err)
+		}
+	}()
+	return func() { l.Close() }, nil
 }

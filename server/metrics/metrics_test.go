@@ -19,6 +19,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"rustypotato/server"
 	"rustypotato/server/metrics"
 	"rustypotato/server/servertest"
 )
@@ -224,4 +225,42 @@ func urlQueryEscape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestStart serves on metrics-addr as the program does.
+func TestStart(t *testing.T) {
+	ts := servertest.New(t)
+	if stop, err := metrics.Start(ts.Server, nil); err != nil {
+		t.Fatal(err)
+	} else {
+		stop() // metrics-addr empty: nothing to stop
+	}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	c := redis.NewClient(&redis.Options{Addr: ts.Addr})
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.ConfigSet(ctx, "metrics-addr", addr).Err(); err == nil || !strings.Contains(err.Error(), "immutable") {
+		t.Errorf("CONFIG SET metrics-addr: %v; want immutable", err)
+	}
+	// Set it as a config file does.
+	conf := filepath.Join(t.TempDir(), "rustypotato.conf")
+	os.WriteFile(conf, []byte("metrics-addr "+addr+"\n"), 0o644)
+	cf, err := server.ParseConfig(conf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Server.ApplyConfig(cf); err != nil {
+		t.Fatal(err)
+	}
+	stop, err := metrics.Start(ts.Server, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	got, _ := scrape(t, "http://"+addr+"/metrics")
+	if got["redis_up"] != 1 {
+		t.Errorf("redis_up = %v", got["redis_up"])
+	}
 }

@@ -1,0 +1,143 @@
+package server_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"rustypotato/server/servertest"
+)
+
+func TestSlowlog(t *testing.T) {
+	ts := servertest.New(t)
+	c := dialRaw(t, ts.Addr)
+	eq := func(what, got, want string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s = %s; want %s", what, got, want)
+		}
+	}
+	eq("config get", c.do("config", "get", "slowlog-log-slower-than"), `["slowlog-log-slower-than" "10000"]`)
+	eq("config get", c.do("config", "get", "slowlog-max-len"), `["slowlog-max-len" "128"]`)
+	eq("len", c.do("slowlog", "len"), ":0")
+	c.do("set", "fast", "1")
+	eq("len after a fast command", c.do("slowlog", "len"), ":0")
+	eq("debug sleep", c.do("debug", "sleep", "0.02"), "+OK")
+	eq("len", c.do("slowlog", "len"), ":1")
+	got := c.do("slowlog", "get")
+	if !regexp.MustCompile(`^\[\[:0 :\d+ :(\d+) \["debug" "sleep" "0.02"\] "127\.0\.0\.1:\d+" ""\]\]$`).MatchString(got) {
+		t.Errorf("slowlog get = %s", got)
+	}
+	// Everything is logged at 0; arguments are truncated as Redis does.
+	eq("config set", c.do("config", "set", "slowlog-log-slower-than", "0"), "+OK")
+	c.do("client", "setname", "me")
+	long := strings.Repeat("x", 200)
+	args := []string{"rpush", "l"}
+	for i := 0; i < 40; i++ {
+		args = append(args, long[:i+1])
+	}
+	c.do(args...)
+	v, _ := func() (string, error) {
+		c.send("slowlog", "get", "1")
+		r, err := c.read(time.Second)
+		return render(r), err
+	}()
+	if !strings.Contains(v, `"... (11 more arguments)"] "127.0.0.1:`) || !strings.HasSuffix(v, `"me"]]`) {
+		t.Errorf("slowlog get 1 = %s", v)
+	}
+	c.do("set", "big", long)
+	v = c.do("slowlog", "get", "1")
+	if !strings.Contains(v, `"`+long[:128]+`... (72 more bytes)"`) {
+		t.Errorf("long argument not truncated: %s", v)
+	}
+	if n := strings.Count(c.do("slowlog", "get", "-1"), `"127.0.0.1:`); n < 5 {
+		t.Errorf("slowlog get -1 returned %d entries", n)
+	}
+	eq("bad count", c.do("slowlog", "get", "-2"), "-ERR count should be greater than or equal to -1")
+	eq("bad count", c.do("slowlog", "get", "x"), "-ERR value is not an integer or out of range")
+	// max-len bounds the log.
+	c.do("config", "set", "slowlog-max-len", "3")
+	c.do("ping")
+	eq("len bounded", c.do("slowlog", "len"), ":3")
+	eq("reset", c.do("slowlog", "reset"), "+OK")
+	// RESET itself is logged after it ran.
+	if n := c.do("slowlog", "len"); n != ":1" && n != ":0" {
+		t.Errorf("len after reset = %s", n)
+	}
+	c.do("config", "set", "slowlog-log-slower-than", "-1")
+	c.do("slowlog", "reset")
+	c.do("debug", "sleep", "0.02")
+	eq("disabled", c.do("slowlog", "len"), ":0")
+}
+
+func TestLatencyMonitor(t *testing.T) {
+	ts := servertest.New(t)
+	c := dialRaw(t, ts.Addr)
+	eq := func(what, got, want string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s = %s; want %s", what, got, want)
+		}
+	}
+	eq("off by default", c.do("config", "get", "latency-monitor-threshold"), `["latency-monitor-threshold" "0"]`)
+	c.do("debug", "sleep", "0.03")
+	eq("latest while off", c.do("latency", "latest"), "[]")
+	eq("config set", c.do("config", "set", "latency-monitor-threshold", "10"), "+OK")
+	c.do("debug", "sleep", "0.03")
+	got := c.do("latency", "latest")
+	if !regexp.MustCompile(`^\[\["command" :\d+ :(\d+) :\d+\]\]$`).MatchString(got) {
+		t.Errorf("latency latest = %s", got)
+	}
+	if h := c.do("latency", "history", "command"); !regexp.MustCompile(`^\[\[:\d+ :\d+\]\]$`).MatchString(h) {
+		t.Errorf("latency history = %s", h)
+	}
+	eq("history of nothing", c.do("latency", "history", "nope"), "[]")
+	eq("reset", c.do("latency", "reset"), ":1")
+	eq("latest after reset", c.do("latency", "latest"), "[]")
+	eq("bad value", c.do("config", "set", "latency-monitor-threshold", "x"),
+		"-ERR CONFIG SET failed (possibly related to argument 'latency-monitor-threshold') - argument couldn't be parsed into an integer")
+}
+
+func TestMonitor(t *testing.T) {
+	ts := servertest.New(t)
+	mon := dialRaw(t, ts.Addr)
+	if got := mon.do("monitor"); got != "+OK" {
+		t.Fatalf("monitor = %s", got)
+	}
+	c := dialRaw(t, ts.Addr)
+	c.do("set", "a", "b c\"\n\x01")
+	c.do("select", "2")
+	c.do("get", "a")
+	c.do("config", "get", "maxclients") // admin: not shown
+	c.do("multi")
+	c.do("incr", "n")
+	c.do("exec")
+	addr := c.nc.LocalAddr().String()
+	want := []string{
+		`[0 ` + addr + `] "set" "a" "b c\"\n\x01"`,
+		`[2 ` + addr + `] "select" "2"`,
+		`[2 ` + addr + `] "get" "a"`,
+		`[2 ` + addr + `] "multi"`,
+		`[2 ` + addr + `] "incr" "n"`,
+		`[2 ` + addr + `] "exec"`,
+	}
+	line := regexp.MustCompile(`^\+\d{10}\.\d{6} (.*)$`)
+	for _, w := range want {
+		v, err := mon.read(5 * time.Second)
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", w, err)
+		}
+		if v.Type != '+' {
+			t.Fatalf("monitor line type %c: %s", v.Type, render(v))
+		}
+		m := line.FindStringSubmatch("+" + string(v.Str))
+		if m == nil || m[1] != w {
+			t.Errorf("monitor line %q; want %q", v.Str, w)
+		}
+	}
+	// A monitor that hangs up leaves the list.
+	mon.nc.Close()
+	time.Sleep(50 * time.Millisecond)
+	c.do("ping")
+}
