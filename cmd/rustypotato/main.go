@@ -26,6 +26,7 @@ import (
 
 	"rustypotato"
 	"rustypotato/server"
+	"rustypotato/server/metrics"
 )
 
 func main() {
@@ -69,6 +70,13 @@ func run(args []string) error {
 		db.Close()
 		return err
 	}
+	// metrics-addr: Prometheus /metrics (package server/metrics).
+	stopMetrics, err := metrics.Start(srv, log)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	defer stopMetrics()
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
