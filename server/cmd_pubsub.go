@@ -129,6 +129,7 @@ type connPubSub struct {
 	c   *Conn
 	sub *potato.Subscription
 
+	_       [64]byte   // keep mu off the cache line of a neighbouring outbox
 	mu      sync.Mutex // guards what follows; publishers take it to deliver
 	sets    [3]map[string]subState
 	order   [3]map[string]uint64 // insertion numbers, for unsubscribe-all
@@ -147,6 +148,7 @@ type connPubSub struct {
 	killed   bool      // stop now, drop output
 	wake     chan struct{}
 	done     chan struct{} // closed when the writer exits
+	_        [64]byte
 }
 
 // pubsub returns the connection's pub/sub state, creating it (and
