@@ -7,6 +7,8 @@ package server_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -237,9 +239,10 @@ func containsCopy(copies []string, src string) bool {
 // checks the CLI can ping it.
 func checkConfigStarts(t *testing.T, bins map[string]string, conf string) {
 	t.Helper()
-	port := freePort(t)
+	port, mport := freePort(t), freePort(t)
 	dir := t.TempDir()
-	srv := exec.Command(bins["rustypotato"], conf, "--bind", "127.0.0.1", "--port", port, "--dir", dir)
+	srv := exec.Command(bins["rustypotato"], conf, "--bind", "127.0.0.1", "--port", port, "--dir", dir,
+		"--metrics-addr", "127.0.0.1:"+mport)
 	var logs strings.Builder
 	srv.Stdout, srv.Stderr = &logs, &logs
 	if err := srv.Start(); err != nil {
@@ -249,12 +252,22 @@ func checkConfigStarts(t *testing.T, bins map[string]string, conf string) {
 	for i := 0; ; i++ {
 		b, err := exec.Command(bins["rustypotato-cli"], "-p", port, "ping").CombinedOutput()
 		if err == nil && strings.TrimSpace(string(b)) == "PONG" {
-			return
+			break
 		}
 		if i == 100 {
 			t.Fatalf("server with %s did not answer: %v %q\nserver output:\n%s", conf, err, b, logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// The metrics endpoint the config's metrics-addr turns on.
+	res, err := http.Get("http://127.0.0.1:" + mport + "/metrics")
+	if err != nil {
+		t.Fatalf("metrics endpoint: %v\nserver output:\n%s", err, logs.String())
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), "\nredis_up 1\n") {
+		t.Errorf("/metrics lacks redis_up 1:\n%s", body)
 	}
 }
 
