@@ -81,6 +81,7 @@ type observer struct {
 	monitors atomic.Pointer[[]*Conn] // copy on write: read on every command
 
 	metricsAddr atomic.Value // string: metrics-addr, read by the program at start
+	rates       rateSampler  // INFO instantaneous_*
 }
 
 func newObserver() *observer {
@@ -602,3 +603,146 @@ func (s *Server) Stats() Stats {
 // RedisVersion is the Redis release whose behaviour the server matches
 // (INFO redis_version), for exporters.
 const RedisVersion = redisVersion
+
+// Instantaneous rates (INFO instantaneous_ops_per_sec, ..._kbps): as
+// Redis, the average over the last 16 samples taken every 100 ms. The
+// sampler starts with the first INFO and stops with the server.
+const rateSamples = 16
+
+type rateSampler struct {
+	once sync.Once
+	mu   sync.Mutex
+	last [3]int64  // last totals: commands, net in, net out
+	at   time.Time // when last was taken
+	hist [3][rateSamples]float64
+	idx  int
+}
+
+func (s *Server) instantaneous() (ops, inKbps, outKbps float64) {
+	r := &s.table.obs.rates
+	r.once.Do(func() {
+		r.at = time.Now()
+		r.last = [3]int64{s.stats.totalCommands.Load(), s.stats.netIn.Load(), s.stats.netOut.Load()}
+		go func() {
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-s.done:
+					return
+				case now := <-t.C:
+					cur := [3]int64{s.stats.totalCommands.Load(), s.stats.netIn.Load(), s.stats.netOut.Load()}
+					r.mu.Lock()
+					dt := now.Sub(r.at).Seconds()
+					for i := range cur {
+						v := 0.0
+						if dt > 0 && cur[i] >= r.last[i] {
+							v = float64(cur[i]-r.last[i]) / dt
+						}
+						r.hist[i][r.idx] = v
+					}
+					r.idx = (r.idx + 1) % rateSamples
+					r.last, r.at = cur, now
+					r.mu.Unlock()
+				}
+			}
+		}()
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var sum [3]float64
+	for i := range sum {
+		for _, v := range r.hist[i] {
+			sum[i] += v
+		}
+	}
+	return sum[0] / rateSamples, sum[1] / rateSamples / 1024, sum[2] / rateSamples / 1024
+}
+
+// statsInfo writes INFO's Stats section: Redis 7.0's fields, in its
+// order; what RustyPotato has no counterpart for (replication, forks,
+// defrag, tracking) is 0.
+func (s *Server) statsInfo(kv func(string, any)) {
+	m := s.DB.Metrics()
+	ops, in, out := s.instantaneous()
+	kv("total_connections_received", s.stats.totalConns.Load())
+	kv("total_commands_processed", s.stats.totalCommands.Load())
+	kv("instantaneous_ops_per_sec", int64(ops))
+	kv("total_net_input_bytes", s.stats.netIn.Load())
+	kv("total_net_output_bytes", s.stats.netOut.Load())
+	kv("total_net_repl_input_bytes", 0)
+	kv("total_net_repl_output_bytes", 0)
+	kv("instantaneous_input_kbps", fmt.Sprintf("%.2f", in))
+	kv("instantaneous_output_kbps", fmt.Sprintf("%.2f", out))
+	kv("instantaneous_input_repl_kbps", "0.00")
+	kv("instantaneous_output_repl_kbps", "0.00")
+	kv("rejected_connections", s.stats.rejectedConns.Load())
+	kv("sync_full", 0)
+	kv("sync_partial_ok", 0)
+	kv("sync_partial_err", 0)
+	kv("expired_keys", m.ExpiredKeys)
+	kv("expired_stale_perc", "0.00")
+	kv("expired_time_cap_reached_count", 0)
+	kv("expire_cycle_cpu_milliseconds", 0)
+	kv("evicted_keys", 0)
+	kv("evicted_clients", 0)
+	kv("total_eviction_exceeded_time", 0)
+	kv("current_eviction_exceeded_time", 0)
+	kv("keyspace_hits", m.KeyspaceHits)
+	kv("keyspace_misses", m.KeyspaceMisses)
+	kv("pubsub_channels", m.PubSubChannels)
+	kv("pubsub_patterns", m.PubSubPatterns)
+	kv("pubsubshard_channels", m.PubSubShardChannels)
+	kv("latest_fork_usec", 0)
+	kv("total_forks", 0)
+	kv("migrate_cached_sockets", 0)
+	kv("slave_expires_tracked_keys", 0)
+	kv("active_defrag_hits", 0)
+	kv("active_defrag_misses", 0)
+	kv("active_defrag_key_hits", 0)
+	kv("active_defrag_key_misses", 0)
+	kv("total_active_defrag_time", 0)
+	kv("current_active_defrag_time", 0)
+	kv("tracking_total_keys", 0)
+	kv("tracking_total_items", 0)
+	kv("tracking_total_prefixes", 0)
+	kv("unexpected_error_replies", 0)
+	kv("total_error_replies", s.stats.errorReplies.Load())
+	kv("dump_payload_sanitizations", 0)
+	kv("total_reads_processed", s.stats.totalCommands.Load())
+	kv("total_writes_processed", s.stats.totalCommands.Load())
+	kv("io_threaded_reads_processed", 0)
+	kv("io_threaded_writes_processed", 0)
+}
+
+// latencyStatsInfo writes INFO latencystats:
+// latency_percentiles_usec_<cmd>:p50=..,p99=..,p99.9=.. for each command
+// called. Percentiles come from the duration histogram, so each is the
+// upper bound of its bucket (Redis's HDR histogram is finer).
+func (s *Server) latencyStatsInfo(kv func(string, any)) {
+	st := s.Stats()
+	for _, cs := range st.Commands {
+		var total int64
+		for _, n := range cs.Buckets {
+			total += n
+		}
+		if total == 0 {
+			continue
+		}
+		pct := func(p float64) string {
+			want := int64(math.Ceil(p / 100 * float64(total)))
+			var cum int64
+			for i, n := range cs.Buckets {
+				cum += n
+				if cum >= want {
+					if i < numBuckets {
+						return fmt.Sprintf("%.3f", LatencyBuckets[i]*1e6)
+					}
+					break
+				}
+			}
+			return fmt.Sprintf("%.3f", LatencyBuckets[numBuckets-1]*1e6)
+		}
+		kv("latency_percentiles_usec_"+cs.Name, fmt.Sprintf("p50=%s,p99=%s,p99.9=%s", pct(50), pct(99), pct(99.9)))
+	}
+}

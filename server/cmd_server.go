@@ -300,22 +300,7 @@ func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 		kv("aof_rewrite_in_progress", 0)
 		kv("aof_last_write_status", "ok")
 	})
-	section("Stats", func() {
-		m := s.DB.Metrics()
-		kv("total_connections_received", s.stats.totalConns.Load())
-		kv("total_commands_processed", s.stats.totalCommands.Load())
-		kv("instantaneous_ops_per_sec", 0)
-		kv("total_net_input_bytes", s.stats.netIn.Load())
-		kv("total_net_output_bytes", s.stats.netOut.Load())
-		kv("rejected_connections", s.stats.rejectedConns.Load())
-		kv("expired_keys", m.ExpiredKeys)
-		kv("evicted_keys", 0)
-		kv("keyspace_hits", m.KeyspaceHits)
-		kv("keyspace_misses", m.KeyspaceMisses)
-		kv("pubsub_channels", 0)
-		kv("pubsub_patterns", 0)
-		kv("total_error_replies", s.stats.errorReplies.Load())
-	})
+	section("Stats", func() { s.statsInfo(kv) }) // cmd_observe.go
 	section("Replication", func() {
 		kv("role", "master")
 		kv("connected_slaves", 0)
@@ -378,6 +363,7 @@ func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 			}
 		}
 	})
+	section("Latencystats", func() { s.latencyStatsInfo(kv) }) // cmd_observe.go
 	c.w.AppendVerbatim("txt", []byte(b.String()))
 }
 
