@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -140,4 +141,46 @@ func TestMonitor(t *testing.T) {
 	mon.nc.Close()
 	time.Sleep(50 * time.Millisecond)
 	c.do("ping")
+}
+
+// TestInfoRedisPy parses INFO with redis-py's info(), as monitoring
+// scripts do, and checks fields move after known commands.
+func TestInfoRedisPy(t *testing.T) {
+	py := requireBin(t, "/usr/bin/python3")
+	if out, err := exec.Command(py, "-c", "import redis").CombinedOutput(); err != nil {
+		requireOrSkip(t, "python3-redis ("+strings.TrimSpace(string(out))+")")
+	}
+	ts := servertest.New(t)
+	port := ts.Addr[strings.LastIndexByte(ts.Addr, ':')+1:]
+	script := `
+import sys, redis
+for proto in (2, 3):
+    r = redis.Redis(port=int(sys.argv[1]), protocol=proto) if proto == 3 and redis.__version__ >= "5" else redis.Redis(port=int(sys.argv[1]))
+    r.flushall()
+    r.set("a", "1"); r.set("b", "2", ex=100); r.get("a"); r.get("nope")
+    try:
+        r.lpush("a", "x")
+    except redis.ResponseError:
+        pass
+    i = r.info("all")
+    assert i["redis_version"] == "7.0.15", i["redis_version"]
+    for k in ("used_memory", "connected_clients", "instantaneous_ops_per_sec", "keyspace_hits", "keyspace_misses",
+              "total_commands_processed", "uptime_in_seconds", "maxclients", "total_error_replies"):
+        assert isinstance(i[k], int), (k, i.get(k))
+    assert i["connected_clients"] >= 1
+    assert i["keyspace_hits"] >= 1 and i["keyspace_misses"] >= 1, (i["keyspace_hits"], i["keyspace_misses"])
+    assert i["db0"]["keys"] == 2 and i["db0"]["expires"] == 1 and "avg_ttl" in i["db0"], i["db0"]
+    assert i["cmdstat_set"]["calls"] >= 2, i["cmdstat_set"]
+    assert i["cmdstat_lpush"]["failed_calls"] >= 1, i["cmdstat_lpush"]
+    e = i["errorstat_WRONGTYPE"]  # "count=1": redis-py 4 parses a single k=v as a string
+    assert (e["count"] if isinstance(e, dict) else int(e.split("=")[1])) >= 1, e
+    assert "p50" in i["latency_percentiles_usec_set"], i["latency_percentiles_usec_set"]
+    assert isinstance(r.info("stats")["instantaneous_input_kbps"], float)
+    assert "db0" in r.info() and "cmdstat_set" not in r.info()
+print("info ok")
+`
+	out, err := exec.Command(py, "-c", script, port).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "info ok") {
+		t.Fatalf("redis-py info(): %v\n%s", err, out)
+	}
 }
