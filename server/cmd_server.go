@@ -34,9 +34,6 @@ func registerServer(t *table) {
 			c.w.AppendBulkString(strconv.FormatInt(now.Unix(), 10))
 			c.w.AppendBulkString(strconv.FormatInt(int64(now.Nanosecond()/1000), 10))
 		}})
-	srv(&Command{Name: "lastsave", Arity: 1, Flags: flagLoading | flagStale | flagFast, Categories: cats("admin fast dangerous"), Since: "1.0.0",
-		Summary: "Returns the Unix timestamp of the last successful save to disk.", Complexity: "O(1)",
-		conn: func(c *Conn, a [][]byte, _ *potato.Tx) { c.w.AppendInt(c.s.started.Unix()) }})
 	srv(&Command{Name: "shutdown", Arity: -1, Flags: flagAdmin | flagNoScript | flagLoading | flagStale, Categories: cats("admin slow dangerous"),
 		Since: "1.0.0", Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.",
 		Complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
@@ -292,13 +289,16 @@ func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 		kv("current_fork_perc", "0.00")
 		kv("current_save_keys_processed", 0)
 		kv("current_save_keys_total", 0)
+		// Durability state (cmd_persist.go): the durable store plays
+		// the part of Redis's AOF.
+		pi := s.persistInfo()
 		kv("rdb_changes_since_last_save", 0)
-		kv("rdb_bgsave_in_progress", 0)
-		kv("rdb_last_save_time", s.started.Unix())
-		kv("rdb_last_bgsave_status", "ok")
-		kv("aof_enabled", 0)
+		kv("rdb_bgsave_in_progress", pi.bgsave)
+		kv("rdb_last_save_time", pi.lastSave)
+		kv("rdb_last_bgsave_status", pi.bgStatus)
+		kv("aof_enabled", pi.enabled)
 		kv("aof_rewrite_in_progress", 0)
-		kv("aof_last_write_status", "ok")
+		kv("aof_last_write_status", pi.writeStatus)
 	})
 	section("Stats", func() { s.statsInfo(kv) }) // cmd_observe.go
 	section("Replication", func() {

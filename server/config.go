@@ -175,17 +175,13 @@ func newConfig(s *Server) *config {
 			return err
 		}})
 	addAuthConfig(cfg)
-	// No persistence yet: say so truthfully to tools that ask.
-	cfg.add(&param{name: "save", get: func(*Server) string { return "" }})
-	cfg.add(&param{name: "appendonly", get: func(*Server) string { return "no" }})
+	addPersistConfig(cfg) // cmd_persist.go: appendonly, save, appendfsync, compression
 	addPubSubConfig(cfg)
 	addObserveConfig(cfg) // cmd_observe.go
 	// Table metadata for parameters registered elsewhere.
 	cfg.describe("notify-keyspace-events", "string", "", "Keyspace notification classes, as in Redis: K E g $ l s h z x e t m d n A.")
 	cfg.describe("client-output-buffer-limit", "list", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
 		"<class> <hard> <soft> <soft-seconds> ...: disconnect clients whose pending output passes the limits.")
-	cfg.describe("save", "list", "", "Snapshot schedule (not used: see the persistence options).")
-	cfg.describe("appendonly", "yes|no", "no", "Append-only file (reported for tools).")
 	cfg.describe("slowlog-log-slower-than", "integer", "10000", "Log commands slower than this many microseconds in SLOWLOG (0: every command, negative: none).")
 	cfg.describe("slowlog-max-len", "integer", "128", "Most entries SLOWLOG keeps (the oldest go first).")
 	cfg.describe("latency-monitor-threshold", "integer", "0", "Record LATENCY events of at least this many milliseconds (0: off).")

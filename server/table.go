@@ -146,6 +146,7 @@ func newTable() *table {
 	registerKeys(t)
 	registerHashes(t)
 	registerLists(t)
+	registerPersistence(t) // cmd_persist.go
 	registerPubSub(t)
 	registerObserve(t) // cmd_observe.go
 	registerACL(t)     // acl.go

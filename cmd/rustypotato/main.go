@@ -9,6 +9,11 @@
 // repository root); every directive of docs/CONFIG.md may also be given on
 // the command line, which overrides the file. Defaults: port 6379, bind
 // 127.0.0.1, dir ./data. SIGHUP re-reads the file and applies what changed.
+//
+// Data is durable in dir (appendfsync always|everysec|no, compression
+// none|snappy|zstd); appendonly no with save "" keeps it in memory only.
+// rustypotato --restore FILE starts from a file written by SNAPSHOT
+// EXPORT, replacing the data in dir.
 package main
 
 import (
@@ -49,16 +54,40 @@ func run(args []string) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
 		path, args = args[0], args[1:]
 	}
+	restore, args, err := cutRestore(args)
+	if err != nil {
+		return err
+	}
 	cf, err := server.ParseConfig(path, args)
 	if err != nil {
 		return err
 	}
 	level := new(slog.LevelVar)
-	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
-
-	db, err := potato.Open(potato.Options{Logger: log})
+	// logfile and log-format pick the handler (server.NewLogger).
+	log, closeLog, err := server.NewLogger(cf, level)
 	if err != nil {
 		return err
+	}
+	defer closeLog()
+
+	// dir, appendonly, appendfsync and compression select the storage.
+	opts, err := server.PersistOptions(cf)
+	if err != nil {
+		return err
+	}
+	opts.Logger = log
+	db, err := potato.Open(opts)
+	if err != nil {
+		return err
+	}
+	if restore != "" {
+		// --restore FILE: replace the data by an exported file first.
+		n, err := db.SnapshotImport(restore)
+		if err != nil {
+			db.Close()
+			return err
+		}
+		log.Info("restored data from export file", "file", restore, "keys", n)
 	}
 	srv := &server.Server{DB: db, Logger: log, LogLevel: level}
 	if err := srv.ApplyConfig(cf); err != nil {
@@ -161,4 +190,21 @@ func listen(srv *server.Server) ([]net.Listener, error) {
 		return nil, fmt.Errorf("no listener: set port or tls-port")
 	}
 	return out, nil
+}
+
+// cutRestore removes "--restore FILE" from the command-line directives
+// (it is an action, not a configuration parameter) and returns FILE.
+func cutRestore(args []string) (file string, rest []string, err error) {
+	for i := 0; i < len(args); i++ {
+		if args[i] != "--restore" {
+			rest = append(rest, args[i])
+			continue
+		}
+		if i+1 >= len(args) || strings.HasPrefix(args[i+1], "--") {
+			return "", nil, fmt.Errorf("--restore: expected the path of a file written by SNAPSHOT EXPORT")
+		}
+		file = args[i+1]
+		i++
+	}
+	return file, rest, nil
 }
