@@ -11,8 +11,11 @@ package server
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,6 +85,14 @@ type observer struct {
 
 	metricsAddr atomic.Value // string: metrics-addr, read by the program at start
 	rates       rateSampler  // INFO instantaneous_*
+	logOpts     sync.Map     // logfile, log-format: string values set from the config
+}
+
+func (o *observer) logOpt(name, def string) string {
+	if v, ok := o.logOpts.Load(name); ok {
+		return v.(string)
+	}
+	return def
 }
 
 func newObserver() *observer {
@@ -490,6 +501,29 @@ func addObserveConfig(cfg *config) {
 			s.table.obs.metricsAddr.Store(v)
 			return nil
 		}})
+	// logfile and log-format choose the program's log handler
+	// (NewLogger); fixed at startup, as Redis's logfile.
+	strp := func(name, def, doc string, check func(string) error) {
+		cfg.add(&param{name: name, typ: "string", def: def, immutable: true, doc: doc,
+			get: func(s *Server) string { return s.table.obs.logOpt(name, def) },
+			set: func(s *Server, val string) error {
+				if check != nil {
+					if err := check(val); err != nil {
+						return err
+					}
+				}
+				s.table.obs.logOpts.Store(name, val)
+				return nil
+			}})
+	}
+	strp("logfile", "", "File the log is appended to; empty: standard output.", nil)
+	strp("log-format", "text", "Log line format: text (key=value) or json (one JSON object per line).", func(v string) error {
+		if v != "text" && v != "json" {
+			return fmt.Errorf("argument(s) must be one of the following: text, json")
+		}
+		return nil
+	})
+
 	intp := func(name, def, doc string, lo, hi int64, v func(s *Server) *atomic.Int64) {
 		cfg.add(&param{name: name, typ: "integer", def: def, doc: doc,
 			get: func(s *Server) string { return strconv.FormatInt(v(s).Load(), 10) },
@@ -745,4 +779,31 @@ func (s *Server) latencyStatsInfo(kv func(string, any)) {
 		}
 		kv("latency_percentiles_usec_"+cs.Name, fmt.Sprintf("p50=%s,p99=%s,p99.9=%s", pct(50), pct(99), pct(99.9)))
 	}
+}
+
+// NewLogger builds the program's logger from the config's logfile
+// (appended to; empty: standard output) and log-format (text or json),
+// filtering at level (which CONFIG SET loglevel adjusts). close closes
+// the log file.
+func NewLogger(cf *ConfigFile, level slog.Leveler) (log *slog.Logger, close func() error, err error) {
+	var w io.Writer = os.Stdout
+	close = func() error { return nil }
+	if path, _ := cf.Value("logfile"); path != "" {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, nil, fmt.Errorf("logfile: %w", err)
+		}
+		w, close = f, f.Close
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	switch format, _ := cf.Value("log-format"); format {
+	case "json":
+		h = slog.NewJSONHandler(w, opts)
+	case "", "text":
+	default:
+		close()
+		return nil, nil, fmt.Errorf("log-format %q: want text or json", format)
+	}
+	return slog.New(h), close, nil
 }

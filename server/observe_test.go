@@ -1,12 +1,17 @@
 package server_test
 
 import (
+	"encoding/json"
+	"log/slog"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"rustypotato/server"
 	"rustypotato/server/servertest"
 )
 
@@ -182,5 +187,46 @@ print("info ok")
 	out, err := exec.Command(py, "-c", script, port).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "info ok") {
 		t.Fatalf("redis-py info(): %v\n%s", err, out)
+	}
+}
+
+// TestNewLogger: logfile and log-format choose where and how the program
+// logs.
+func TestNewLogger(t *testing.T) {
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "potato.log")
+	conf := filepath.Join(dir, "r.conf")
+	os.WriteFile(conf, []byte("logfile "+logPath+"\nlog-format json\n"), 0o644)
+	cf, err := server.ParseConfig(conf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, closeLog, err := server.NewLogger(cf, slog.LevelInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("ready", "port", 6379)
+	log.Debug("not shown")
+	closeLog()
+	b, _ := os.ReadFile(logPath)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil || m["msg"] != "ready" || m["port"] != float64(6379) {
+		t.Errorf("log file %q: %v", b, err)
+	}
+	cf, err = server.ParseConfig("", []string{"--log-format", "xml"})
+	if err == nil {
+		_, _, err = server.NewLogger(cf, slog.LevelInfo)
+	}
+	if err == nil {
+		t.Error("log-format xml accepted")
+	}
+	// CONFIG GET shows them; CONFIG SET refuses (fixed at startup).
+	ts := servertest.New(t)
+	c := dialRaw(t, ts.Addr)
+	if got := c.do("config", "get", "log*"); got != `["loglevel" "notice" "logfile" "" "log-format" "text"]` {
+		t.Errorf("config get log* = %s", got)
+	}
+	if got := c.do("config", "set", "logfile", "x"); !strings.Contains(got, "immutable") {
+		t.Errorf("config set logfile = %s", got)
 	}
 }
