@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -102,10 +103,15 @@ var aclPrograms = map[string][]aclStep{
 		{0, "CONFIG SET requirepass sekret"},
 		{1, "PING"},
 		{1, "GET x"},
+		{1, "HELLO 2"},
+		{1, "HELLO 2 SETNAME n"},
+		{1, "CLIENT GETNAME"},
 		{1, "AUTH wrong"},
 		{1, "AUTH sekret"},
 		{1, "PING"},
 		{2, "HELLO 2 AUTH default wrong"},
+		{2, "HELLO 2 AUTH default sekret SETNAME n2"},
+		{2, "CLIENT GETNAME"},
 		{2, "AUTH default sekret"},
 		{2, "ACL WHOAMI"},
 		{0, "CONFIG GET requirepass"},
@@ -116,6 +122,8 @@ var aclPrograms = map[string][]aclStep{
 	},
 }
 
+var clientID = regexp.MustCompile(`"id" :\d+`)
+
 func runACLProgram(t *testing.T, addr string, steps []aclStep) []string {
 	conns := map[int]*rawClient{}
 	var out []string
@@ -125,7 +133,7 @@ func runACLProgram(t *testing.T, addr string, steps []aclStep) []string {
 			c = dialRaw(t, addr)
 			conns[st.conn] = c
 		}
-		out = append(out, c.do(splitCmd(t, st.cmd)...))
+		out = append(out, clientID.ReplaceAllString(c.do(splitCmd(t, st.cmd)...), `"id" :N`))
 	}
 	return out
 }

@@ -209,6 +209,10 @@ func cmdHello(c *Conn, a [][]byte, _ *potato.Tx) {
 			return
 		}
 	}
+	if !c.authed && c.s.authRequired(c) { // acl.go
+		c.replyErr("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
+	}
 	c.w.SetProto(proto)
 	c.w.AppendMapLen(7)
 	c.w.AppendBulkString("server")

@@ -598,6 +598,9 @@ func (s *Server) Reload() error {
 			continue
 		}
 		p := s.cfg.byName[d.Name]
+		if p.get(s) == d.value() {
+			continue // already so (CONFIG SET, or a rewrite)
+		}
 		changes = append(changes, change{d: d, p: p, restore: p.get(s)})
 	}
 	// Directives removed from the file go back to their defaults.

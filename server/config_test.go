@@ -179,3 +179,23 @@ func TestConfigLiveTimeoutAndMaxclients(t *testing.T) {
 		t.Fatal("idle client not closed by the live timeout")
 	}
 }
+
+// TestExampleConfig: the annotated rustypotato.conf at the repository
+// root parses and applies.
+func TestExampleConfig(t *testing.T) {
+	cf, err := server.ParseConfig("../rustypotato.conf", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &server.Server{}
+	if err := srv.ApplyConfig(cf); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for name, want := range map[string]string{"port": "6379", "bind": "127.0.0.1", "maxclients": "10000", "protected-mode": "yes",
+		"proto-max-bulk-len": "536870912", "client-query-buffer-limit": "1073741824", "dir": "./data"} {
+		if got, _ := srv.ConfigValue(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+}
