@@ -273,8 +273,11 @@ func (c *Conn) infoLine(self bool) string {
 	}
 	sub, psub, ssub, omem := c.subCounts()
 	flags := ""
+	if c.s.table.obs.isMonitor(c) {
+		flags = "O" // MONITOR (cmd_observe.go)
+	}
 	if sub+psub+ssub > 0 {
-		flags = "P"
+		flags += "P"
 	}
 	if sh.multi >= 0 {
 		flags += "x"
