@@ -230,3 +230,15 @@ func TestNewLogger(t *testing.T) {
 		t.Errorf("config set logfile = %s", got)
 	}
 }
+
+func TestMonitorClientList(t *testing.T) {
+	ts := servertest.New(t)
+	mon := dialRaw(t, ts.Addr)
+	mon.do("client", "setname", "watcher")
+	mon.do("monitor")
+	c := dialRaw(t, ts.Addr)
+	list := c.do("client", "list")
+	if !regexp.MustCompile(`name=watcher age=\d+ idle=\d+ flags=O `).MatchString(list) {
+		t.Errorf("client list does not flag the monitor O:\n%s", list)
+	}
+}
