@@ -23,7 +23,9 @@ RUN go build -trimpath -buildvcs=false -ldflags="-s -w" -o /out/rustypotato ./cm
 # running as its built-in non-root user (uid/gid 65532).
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/rustypotato /out/rustypotato-cli /usr/local/bin/
-COPY deploy/rustypotato.conf /etc/rustypotato/rustypotato.conf
+# The annotated example config; the container's own settings are the
+# command-line overrides in CMD below (later values win).
+COPY rustypotato.conf /etc/rustypotato/rustypotato.conf
 COPY --from=build --chown=65532:65532 /out/data /data
 USER 65532:65532
 WORKDIR /data
@@ -32,4 +34,8 @@ VOLUME ["/data"]
 EXPOSE 6379 9121
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["/usr/local/bin/rustypotato-cli", "-e", "ping"]
 ENTRYPOINT ["/usr/local/bin/rustypotato"]
-CMD ["/etc/rustypotato/rustypotato.conf"]
+# Inside a container: listen on all interfaces (publish the port to choose
+# who reaches it) with protected mode off, as Redis's official image does;
+# data in the /data volume; Prometheus metrics on 9121. Set requirepass
+# (e.g. --requirepass ...) before exposing the port beyond your host.
+CMD ["/etc/rustypotato/rustypotato.conf", "--bind", "0.0.0.0", "--protected-mode", "no", "--dir", "/data", "--metrics-addr", "0.0.0.0:9121"]

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ type dockerfile struct {
 	env         map[string]string // ENV of the build stage
 	builds      [][]string        // each `go build ...` command, as argv
 	healthcheck []string          // HEALTHCHECK CMD, exec form
+	cmd         []string          // CMD, exec form (the server's arguments)
 	copies      []string          // COPY sources from the build context
 	expose      []string
 	user        string
@@ -83,6 +85,10 @@ func parseDockerfile(t *testing.T, path string) dockerfile {
 			w := shellWords(t, rest)
 			if len(w) > 0 && !strings.HasPrefix(w[0], "--") {
 				df.copies = append(df.copies, w[:len(w)-1]...)
+			}
+		case "CMD":
+			if err := json.Unmarshal([]byte(rest), &df.cmd); err != nil {
+				t.Fatalf("CMD is not exec form: %q: %v", rest, err)
 			}
 		case "EXPOSE":
 			df.expose = strings.Fields(rest)
@@ -217,32 +223,25 @@ func TestDockerfileBuild(t *testing.T) {
 		t.Errorf("healthcheck against a closed server succeeded: %q", b)
 	}
 
-	// The example config the image uses loads (the server must start with
-	// it); port and dir are overridden for the test.
-	conf := filepath.Join(root, "deploy", "rustypotato.conf")
-	if _, err := os.Stat(filepath.Join(root, "rustypotato.conf")); err == nil && containsCopy(df.copies, "rustypotato.conf") {
-		conf = filepath.Join(root, "rustypotato.conf")
+	// The server starts with the image's CMD (the example config the
+	// image copies in, and the container's overrides), then ours: a free
+	// loopback port, a temporary dir.
+	if len(df.cmd) == 0 || filepath.Base(df.cmd[0]) != "rustypotato.conf" || !slices.Contains(df.copies, "rustypotato.conf") {
+		t.Fatalf("CMD %q does not start from the copied rustypotato.conf", df.cmd)
 	}
-	checkConfigStarts(t, bins, conf)
+	args := append([]string{filepath.Join(root, "rustypotato.conf")}, df.cmd[1:]...)
+	checkConfigStarts(t, bins, args)
 }
 
-func containsCopy(copies []string, src string) bool {
-	for _, c := range copies {
-		if c == src {
-			return true
-		}
-	}
-	return false
-}
-
-// checkConfigStarts runs the built server with conf on a free port and
-// checks the CLI can ping it.
-func checkConfigStarts(t *testing.T, bins map[string]string, conf string) {
+// checkConfigStarts runs the built server with args, on a free port,
+// and checks the CLI can ping it and /metrics answers.
+func checkConfigStarts(t *testing.T, bins map[string]string, args []string) {
 	t.Helper()
 	port, mport := freePort(t), freePort(t)
 	dir := t.TempDir()
-	srv := exec.Command(bins["rustypotato"], conf, "--bind", "127.0.0.1", "--port", port, "--dir", dir,
-		"--metrics-addr", "127.0.0.1:"+mport)
+	conf := strings.Join(args, " ")
+	srv := exec.Command(bins["rustypotato"], append(args, "--bind", "127.0.0.1", "--port", port, "--dir", dir,
+		"--metrics-addr", "127.0.0.1:"+mport)...)
 	var logs strings.Builder
 	srv.Stdout, srv.Stderr = &logs, &logs
 	if err := srv.Start(); err != nil {
