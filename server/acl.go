@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"rustypotato"
@@ -59,11 +60,30 @@ type keyPattern struct {
 	read, write bool
 }
 
-// acl is the server's user table.
+// acl is the server's user table. Readers (every command) load the
+// current map without locking; writers, holding mu, publish a new copy.
 type acl struct {
-	mu    sync.RWMutex
-	users map[string]*aclUser
+	mu    sync.RWMutex // serializes changes; guards log
+	table atomic.Pointer[map[string]*aclUser]
 	log   []*aclLogEntry // newest first
+}
+
+// all returns the current users; the map must not be modified.
+func (a *acl) all() map[string]*aclUser { return *a.table.Load() }
+
+// set publishes a copy of the users with name set to u (deleted if nil).
+// The caller holds mu.
+func (a *acl) set(name string, u *aclUser) {
+	m := make(map[string]*aclUser, len(a.all())+1)
+	for k, v := range a.all() {
+		m[k] = v
+	}
+	if u == nil {
+		delete(m, name)
+	} else {
+		m[name] = u
+	}
+	a.table.Store(&m)
 }
 
 type aclLogEntry struct {
@@ -74,8 +94,8 @@ type aclLogEntry struct {
 }
 
 func newACL(t *table) *acl {
-	a := &acl{users: map[string]*aclUser{}}
-	a.users["default"] = defaultUser(t)
+	a := &acl{}
+	a.table.Store(&map[string]*aclUser{"default": defaultUser(t)})
 	return a
 }
 
@@ -407,9 +427,7 @@ func (u *aclUser) checkPassword(pass string) bool {
 
 // user returns the current definition of the named user, or nil.
 func (a *acl) user(name string) *aclUser {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return a.users[name]
+	return a.all()[name]
 }
 
 // authRequired reports whether c must authenticate before running
@@ -552,6 +570,32 @@ func (c *Conn) aclDeny(cmd *Command, args [][]byte) bool {
 	return true
 }
 
+// aclExecDeny re-checks a queued command at EXEC, as Redis does, and
+// returns the error reply if the user's rules no longer allow it.
+func (c *Conn) aclExecDeny(cmd *Command, args [][]byte) string {
+	u := c.connUser()
+	if u.allCommands && len(u.cmdRules) == 0 && u.allKeys && u.allChan {
+		return ""
+	}
+	var keys []string
+	if !u.allKeys {
+		keys = append(keys, c.keysOf(cmd, args)...)
+	}
+	reason, object := c.s.aclCheck(u, cmd, args, keys)
+	if reason == "" {
+		return ""
+	}
+	c.s.acl.addLog(reason, "multi", object, u.name, c.infoLine(true))
+	why := "no permission to execute the command or subcommand"
+	switch reason {
+	case "key":
+		why = "no permission to touch the specified keys"
+	case "channel":
+		why = "no permission to access one of the channels used as arguments"
+	}
+	return "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + why
+}
+
 func (a *acl) addLog(reason, ctx, object, user, client string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -583,7 +627,7 @@ func addAuthConfig(cfg *config) {
 		set: func(s *Server, v string) error {
 			s.acl.mu.Lock()
 			defer s.acl.mu.Unlock()
-			u := s.acl.users["default"].clone()
+			u := s.acl.all()["default"].clone()
 			u.passwords = nil
 			if v == "" {
 				u.nopass = true
@@ -592,7 +636,7 @@ func addAuthConfig(cfg *config) {
 				u.passwords = []string{hashPassword(v)}
 			}
 			u.compile(s.table)
-			s.acl.users["default"] = u
+			s.acl.set("default", u)
 			s.requirepass = v
 			return nil
 		}})
@@ -620,12 +664,10 @@ func registerACL(t *table) {
 		}
 	})
 	sub("users", 2, "admin slow dangerous", "Lists all ACL users.", "", func(c *Conn, a [][]byte, _ *potato.Tx) {
-		c.s.acl.mu.RLock()
-		names := make([]string, 0, len(c.s.acl.users))
-		for n := range c.s.acl.users {
+		names := make([]string, 0, len(c.s.acl.all()))
+		for n := range c.s.acl.all() {
 			names = append(names, n)
 		}
-		c.s.acl.mu.RUnlock()
 		sort.Strings(names)
 		c.w.AppendArrayLen(len(names))
 		for _, n := range names {
@@ -660,16 +702,15 @@ func registerACL(t *table) {
 }
 
 func (s *Server) aclLines() []string {
-	s.acl.mu.RLock()
-	defer s.acl.mu.RUnlock()
-	names := make([]string, 0, len(s.acl.users))
-	for n := range s.acl.users {
+	users := s.acl.all()
+	names := make([]string, 0, len(users))
+	for n := range users {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	var out []string
 	for _, n := range names {
-		out = append(out, "user "+n+" "+s.acl.users[n].describe())
+		out = append(out, "user "+n+" "+users[n].describe())
 	}
 	return out
 }
@@ -679,7 +720,7 @@ func cmdACLSetUser(c *Conn, a [][]byte, _ *potato.Tx) {
 	s := c.s
 	s.acl.mu.Lock()
 	defer s.acl.mu.Unlock()
-	u := s.acl.users[name]
+	u := s.acl.all()[name]
 	if u == nil {
 		u = &aclUser{name: name}
 	} else {
@@ -693,7 +734,7 @@ func cmdACLSetUser(c *Conn, a [][]byte, _ *potato.Tx) {
 	}
 	u.name = name
 	u.compile(s.table)
-	s.acl.users[name] = u
+	s.acl.set(name, u)
 	c.w.AppendOK()
 }
 
@@ -709,8 +750,8 @@ func cmdACLDelUser(c *Conn, a [][]byte, _ *potato.Tx) {
 		}
 	}
 	for _, n := range a[2:] {
-		if _, ok := s.acl.users[string(n)]; ok {
-			delete(s.acl.users, string(n))
+		if _, ok := s.acl.all()[string(n)]; ok {
+			s.acl.set(string(n), nil)
 			deleted = append(deleted, string(n))
 		}
 	}
@@ -976,7 +1017,7 @@ func (s *Server) loadACLFile(path string) error {
 		users["default"] = defaultUser(s.table)
 	}
 	s.acl.mu.Lock()
-	s.acl.users = users
+	s.acl.table.Store(&users)
 	s.acl.mu.Unlock()
 	return nil
 }

@@ -149,6 +149,11 @@ func cmdExec(c *Conn, a [][]byte, _ *potato.Tx) {
 		}
 		c.w.AppendArrayLen(len(m.cmds))
 		for _, q := range m.cmds {
+			// ACLs may have changed since the command was queued (acl.go).
+			if msg := c.aclExecDeny(q.cmd, q.args); msg != "" {
+				c.replyErr(msg)
+				continue
+			}
 			start := time.Now()
 			c.call(q.cmd, q.args, tx)
 			q.cmd.stats.calls.Add(1)

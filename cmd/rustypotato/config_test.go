@@ -35,7 +35,7 @@ func TestConfigFileErrors(t *testing.T) {
 			t.Errorf("%q: output %q, want %q", tc.file, out, tc.want)
 		}
 	}
-	out, err := exec.Command(serverBinary(t), "--port", freePort(t), "--maxclients", "-3").CombinedOutput()
+	out, err := exec.Command(serverBinary(t), "--port", freePort(t), "--dir", dir, "--maxclients", "-3").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "command line: --maxclients: argument must be between") {
 		t.Errorf("bad command-line value: %q %v", out, err)
 	}
