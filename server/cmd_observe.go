@@ -10,6 +10,7 @@ package server
 // slowlog threshold, the latency threshold and the monitor list.
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -285,6 +286,7 @@ func (o *observer) isMonitor(c *Conn) bool {
 
 func registerObserve(t *table) {
 	t.obs = newObserver()
+	registerMemory(t)
 	srv := func(c *Command) *Command {
 		c.Group = "server"
 		return t.add(c)
@@ -806,4 +808,48 @@ func NewLogger(cf *ConfigFile, level slog.Leveler) (log *slog.Logger, close func
 		return nil, nil, fmt.Errorf("log-format %q: want text or json", format)
 	}
 	return slog.New(h), close, nil
+}
+
+func registerMemory(t *table) {
+	mem := t.add(&Command{Name: "memory", Arity: -2, Categories: cats("slow"), Since: "4.0.0", Group: "server",
+		Summary: "A container for memory diagnostics commands.", Complexity: "Depends on subcommand."})
+	t.addSub(mem, &Command{Name: "usage", Arity: -3, Flags: flagReadonly, FirstKey: 2, LastKey: 2, Step: 1,
+		Categories: cats("read slow"), Since: "4.0.0", Summary: "Estimates the memory usage of a key.",
+		Complexity: "O(N) where N is the number of samples.", Syntax: "key [SAMPLES count]", run: cmdMemoryUsage})
+	t.addSub(mem, &Command{Name: "help", Arity: 2, Flags: flagLoading | flagStale, Categories: cats("slow"), Since: "4.0.0",
+		Summary: "Returns helpful text about the different subcommands.", Complexity: "O(1)",
+		conn: helpReply("MEMORY", []string{
+			"USAGE <key> [SAMPLES <count>]",
+			"    Return memory in bytes used by <key> and its value. Nested values are",
+			"    sampled up to <count> times (default: 5, 0 means sample all).",
+		})})
+}
+
+func cmdMemoryUsage(c *Conn, tx *potato.Tx, a [][]byte) error {
+	samples := int64(5)
+	for j := 3; j < len(a); j++ {
+		if eqFold(a[j], "samples") && j+1 < len(a) {
+			n, err := strconv.ParseInt(string(a[j+1]), 10, 64)
+			if err != nil {
+				return fmt.Errorf("%w: %s", potato.ErrInvalidArgument, errNotInt)
+			}
+			if n < 0 {
+				return fmt.Errorf("%w: %s", potato.ErrInvalidArgument, errSyntax)
+			}
+			samples = n
+			j++
+			continue
+		}
+		return fmt.Errorf("%w: %s", potato.ErrInvalidArgument, errSyntax)
+	}
+	n, err := tx.MemoryUsage(string(a[2]), int(min(samples, math.MaxInt32)))
+	if errors.Is(err, potato.ErrNotFound) {
+		c.w.AppendNull()
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.w.AppendInt(n)
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +241,39 @@ func TestMonitorClientList(t *testing.T) {
 	list := c.do("client", "list")
 	if !regexp.MustCompile(`name=watcher age=\d+ idle=\d+ flags=O `).MatchString(list) {
 		t.Errorf("client list does not flag the monitor O:\n%s", list)
+	}
+}
+
+func TestMemoryUsage(t *testing.T) {
+	ts := servertest.New(t)
+	c := dialRaw(t, ts.Addr)
+	c.do("set", "s", strings.Repeat("x", 1000))
+	c.do("rpush", "l", "a", "b", "c")
+	c.do("hset", "h", "f", strings.Repeat("v", 500))
+	num := func(s string) int64 {
+		t.Helper()
+		if !strings.HasPrefix(s, ":") {
+			t.Fatalf("not an integer reply: %s", s)
+		}
+		n, _ := strconv.ParseInt(s[1:], 10, 64)
+		return n
+	}
+	if n := num(c.do("memory", "usage", "s")); n < 1000 || n > 1200 {
+		t.Errorf("memory usage of a 1000-byte string = %d", n)
+	}
+	if n := num(c.do("memory", "usage", "h", "samples", "0")); n < 500 {
+		t.Errorf("memory usage of a hash = %d", n)
+	}
+	num(c.do("memory", "usage", "l"))
+	for _, tc := range []struct{ args, want string }{
+		{"memory usage nope", "(nil)"},
+		{"memory usage s samples x", "-ERR value is not an integer or out of range"},
+		{"memory usage s samples -1", "-ERR syntax error"},
+		{"memory usage s foo", "-ERR syntax error"},
+		{"memory usage", "-ERR wrong number of arguments for 'memory|usage' command"},
+	} {
+		if got := c.do(strings.Fields(tc.args)...); got != tc.want {
+			t.Errorf("%s = %s; want %s", tc.args, got, tc.want)
+		}
 	}
 }
