@@ -263,7 +263,7 @@ func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 		kv("lru_clock", now.Unix()&(1<<24-1))
 		exe, _ := os.Executable()
 		kv("executable", exe)
-		kv("config_file", "")
+		kv("config_file", s.configFile()) // config.go
 		kv("io_threads_active", 0)
 	})
 	section("Clients", func() {

@@ -638,6 +638,20 @@ func (s *Server) Reload() error {
 	return nil
 }
 
+// configFile is the absolute path of the config file ("" if none), for
+// INFO.
+func (s *Server) configFile() string {
+	s.cfg.mu.Lock()
+	defer s.cfg.mu.Unlock()
+	if s.cfg.file == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(s.cfg.file); err == nil {
+		return abs
+	}
+	return s.cfg.file
+}
+
 // rewriteConfig implements CONFIG REWRITE: the file keeps its comments
 // and order; each parameter's first line gets its current value, later
 // duplicates go, and parameters that differ from their default and are
