@@ -74,6 +74,12 @@ var (
 	dPubSubShard      = desc("redis_pubsub_shardchannels", "Shard channels with at least one subscriber.")
 	dSlowlogLen       = desc("redis_slowlog_length", "Entries in the SLOWLOG.")
 	dSlowlogLastID    = desc("redis_slowlog_last_id", "ID of the last SLOWLOG entry (-1: none yet).")
+	dAOFEnabled       = desc("redis_aof_enabled", "1 when writes are persisted in dir (appendonly yes).")
+	dLastSave         = desc("redis_rdb_last_save_timestamp_seconds", "Unix time of the last successful SAVE/BGSAVE snapshot.")
+	dBGSave           = desc("redis_rdb_bgsave_in_progress", "1 while a BGSAVE runs.")
+	dBGSaveStatus     = desc("redis_rdb_last_bgsave_status", "1 if the last BGSAVE succeeded.")
+	dWALSyncs         = desc("potato_wal_syncs_total", "fsyncs of the write-ahead log.")
+	dWritable         = desc("potato_persistence_ok", "1 while the durable store accepts writes (0: writes refused after a persistence error).")
 	dMutations        = desc("potato_mutations_total", "Mutations committed to the store since it opened.")
 	dGoroutines       = desc("potato_goroutines", "Goroutines running.")
 	dExporterDuration = desc("potato_exporter_scrape_duration_seconds", "Time this scrape took to collect.")
@@ -85,6 +91,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		dRejected, dCommandsTotal, dNetIn, dNetOut, dErrorReplies, dErrors, dCmdCalls, dCmdDuration, dCmdFailed,
 		dCmdRejected, dCmdHist, dDBKeys, dDBExpiring, dExpired, dEvicted, dHits, dMisses, dMemUsed, dMemMax,
 		dPubSubChannels, dPubSubPatterns, dPubSubShard, dSlowlogLen, dSlowlogLastID, dMutations, dGoroutines,
+		dAOFEnabled, dLastSave, dBGSave, dBGSaveStatus, dWALSyncs, dWritable,
 		dExporterDuration} {
 		ch <- d
 	}
@@ -170,6 +177,22 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(dSlowlogLen, float64(st.SlowlogLen))
 	gauge(dSlowlogLastID, float64(st.SlowlogLastID))
 	counter(dMutations, float64(m.Mutations))
+	b01 := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	if p := c.srv.DB.Persistence(); p.Dir != "" {
+		gauge(dAOFEnabled, 1)
+		gauge(dLastSave, float64(p.LastSave.Unix()))
+		gauge(dBGSave, b01(p.BGSaveInProgress))
+		gauge(dBGSaveStatus, b01(!p.LastBGSaveFailed))
+		counter(dWALSyncs, float64(p.WALSyncs))
+		gauge(dWritable, b01(p.Err == nil))
+	} else {
+		gauge(dAOFEnabled, 0)
+	}
 	gauge(dGoroutines, float64(runtime.NumGoroutine()))
 	gauge(dExporterDuration, time.Since(begin).Seconds())
 }

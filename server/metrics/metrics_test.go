@@ -19,6 +19,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"rustypotato"
 	"rustypotato/server"
 	"rustypotato/server/metrics"
 	"rustypotato/server/servertest"
@@ -262,5 +263,26 @@ func TestStart(t *testing.T) {
 	got, _ := scrape(t, "http://"+addr+"/metrics")
 	if got["redis_up"] != 1 {
 		t.Errorf("redis_up = %v", got["redis_up"])
+	}
+}
+
+// TestPersistenceMetrics: a durable store reports its WAL fsyncs and
+// snapshot state.
+func TestPersistenceMetrics(t *testing.T) {
+	db, err := potato.Open(potato.Options{Dir: t.TempDir(), Fsync: potato.FsyncAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := servertest.NewWithDB(t, db)
+	hs := httptest.NewServer(metrics.Handler(ts.Server))
+	defer hs.Close()
+	rc := redis.NewClient(&redis.Options{Addr: ts.Addr})
+	defer rc.Close()
+	if err := rc.Set(context.Background(), "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := scrape(t, hs.URL+"/metrics")
+	if got["redis_aof_enabled"] != 1 || got["potato_wal_syncs_total"] < 1 || got["potato_persistence_ok"] != 1 {
+		t.Errorf("aof_enabled %v, wal syncs %v, ok %v", got["redis_aof_enabled"], got["potato_wal_syncs_total"], got["potato_persistence_ok"])
 	}
 }
