@@ -795,5 +795,54 @@ func configDocs() string {
 	b.WriteString("(`NotifyKeyspaceEvents`, ...) and `server.Server` for the server (`MaxClients`,\n")
 	b.WriteString("`IdleTimeout`, `MaxBulkLen`, `MaxQueryBuffer`, `NoProtectedMode`); a program that\n")
 	b.WriteString("reads a file uses `server.ParseConfig` and `(*server.Server).ApplyConfig`.\n")
+	b.WriteString(securityDocs)
 	return b.String()
 }
+
+const securityDocs = `
+## Authentication and ACLs
+
+- ` + "`requirepass`" + ` sets the default user's password. Until a client runs
+  ` + "`AUTH <password>`" + ` (or ` + "`AUTH <user> <password>`" + `, or ` + "`HELLO <proto> AUTH <user> <password>`" + `)
+  every command but AUTH, HELLO, QUIT and RESET gets
+  ` + "`-NOAUTH Authentication required.`" + `; a wrong password gets
+  ` + "`-WRONGPASS invalid username-password pair or user is disabled.`" + ` Passwords are
+  stored as SHA-256 and compared in constant time.
+- Before authenticating, a client may send at most 10 arguments per command
+  and bulks of at most 16 KB (Redis's "unauthenticated multibulk/bulk
+  length" protocol errors), so unauthenticated clients cannot make the
+  server allocate much.
+- Redis 7 ACLs: ` + "`ACL SETUSER`" + ` (on/off, ` + "`>pass`" + ` ` + "`<pass`" + ` ` + "`#sha256`" + ` ` + "`!sha256`" + `, nopass,
+  resetpass, ` + "`+@category`" + ` ` + "`-command`" + ` ` + "`+command|subcommand`" + `, allcommands/nocommands,
+  ` + "`~pattern`" + ` ` + "`%R~pattern`" + ` ` + "`%W~pattern`" + ` allkeys/resetkeys, ` + "`&pattern`" + `
+  allchannels/resetchannels, reset), DELUSER (closes the user's connections),
+  LIST, USERS, WHOAMI, GETUSER, CAT, LOG, DRYRUN, GENPASS, and with ` + "`aclfile`" + `
+  SAVE and LOAD. Categories come from the command table, so ` + "`+@hash`" + ` covers
+  exactly the commands COMMAND INFO lists in @hash. Permissions are checked
+  when a command is run or queued, and again at EXEC.
+- Differences from Redis 7.0: selectors ` + "`(...)`" + ` are refused; ACL LIST shows
+  command rules in the order given (Redis 7.2's form; 7.0 recomputes them);
+  a key is checked for read access by read-only commands and for write
+  access by writing ones (Redis refines this per key spec).
+
+## Protected mode
+
+With ` + "`protected-mode yes`" + ` (the default) and no password on the default user,
+clients that do not connect from the loopback interface get Redis's
+` + "`-DENIED Redis is running in protected mode ...`" + ` error and are disconnected.
+
+## TLS
+
+` + "`tls-port`" + ` adds a TLS listener (crypto/tls, TLS 1.2+) on every bind address with
+the PEM ` + "`tls-cert-file`" + ` and ` + "`tls-key-file`" + `; ` + "`tls-auth-clients yes`" + ` (the default) requires
+client certificates signed by ` + "`tls-ca-cert-file`" + `, ` + "`optional`" + ` verifies one if given,
+` + "`no`" + ` does not ask. Tested with go-redis and ` + "`redis-cli --tls`" + `. Embedding programs
+use ` + "`server.TLSConfig`" + ` and serve a ` + "`tls.NewListener`" + `.
+
+## Limits
+
+` + "`maxclients`" + ` (then ` + "`-ERR max number of clients reached`" + `), ` + "`timeout`" + ` (idle clients,
+subscribers spared), ` + "`proto-max-bulk-len`" + `, ` + "`client-query-buffer-limit`" + ` (new connections
+take the new values) and ` + "`client-output-buffer-limit`" + ` (pub/sub outboxes; a
+normal client's replies are written as they are produced, 64 KB at a time).
+`
