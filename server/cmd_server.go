@@ -250,6 +250,7 @@ func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 		kv("arch_bits", 64)
 		kv("monotonic_clock", "POSIX clock_gettime")
 		kv("multiplexing_api", "goroutines")
+		kv("atomicvar_api", "sync/atomic")
 		kv("gcc_version", "0.0.0")
 		kv("process_id", os.Getpid())
 		kv("process_supervised", "no")
