@@ -39,6 +39,21 @@ type exception struct {
 
 // exceptions is the one table of every place where replies are not
 // compared byte for byte. The first matching row wins.
+//
+// Besides these rows, the programs keep away from a few things by
+// construction (see gen.go), each because the answer would depend on
+// timing or would stall Redis, not because the servers differ:
+//   - relative TTLs are large (over a day) and pairwise distinct by
+//     seconds, so no key expires mid-program and NX/XX/GT/LT never
+//     compare two deadlines set the same number of seconds apart (a
+//     millisecond tick between the servers would decide);
+//   - blocking pops time out after 10 ms, never 0 or a long time;
+//   - SETRANGE offsets above 1000 come with an empty value (no 512 MB
+//     allocation on both servers), and no HRANDFIELD count that makes
+//     Redis build billions of pairs;
+//   - no multibulk count above 1048576: ours refuses it with Redis's
+//     "invalid multibulk length" text while Redis 7 waits for up to
+//     INT_MAX arguments (documented in internal/resp).
 var exceptions = []exception{
 	// States the random programs avoid.
 	{cmd: "set", when: pastDeadline, mode: modeNotGenerated,
