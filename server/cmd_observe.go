@@ -749,6 +749,8 @@ func (s *Server) statsInfo(kv func(string, any)) {
 	kv("total_writes_processed", s.stats.totalCommands.Load())
 	kv("io_threaded_reads_processed", 0)
 	kv("io_threaded_writes_processed", 0)
+	kv("reply_buffer_shrinks", 0)
+	kv("reply_buffer_expands", 0)
 }
 
 // latencyStatsInfo writes INFO latencystats:

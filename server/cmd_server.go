@@ -317,27 +317,7 @@ func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 	})
 	section("CPU", func() { cpuInfo(kv) })
 	section("Modules", func() {})
-	section("Errorstats", func() {
-		s.stats.errMu.Lock()
-		names := make([]string, 0, len(s.stats.errorCounts))
-		for k := range s.stats.errorCounts {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			kv("errorstat_"+k, fmt.Sprintf("count=%d", s.stats.errorCounts[k]))
-		}
-		s.stats.errMu.Unlock()
-	})
-	section("Cluster", func() { kv("cluster_enabled", 0) })
-	section("Keyspace", func() {
-		m := s.DB.Metrics()
-		for i := 0; i < potato.NumDBs; i++ {
-			if m.Keys[i] > 0 {
-				kv(fmt.Sprintf("db%d", i), fmt.Sprintf("keys=%d,expires=%d,avg_ttl=0", m.Keys[i], m.Expires[i]))
-			}
-		}
-	})
+	// Redis 7.0's order: commandstats, errorstats, latencystats.
 	section("Commandstats", func() {
 		for _, cmd := range s.table.sorted() {
 			emit := func(cmd *Command) {
@@ -364,7 +344,28 @@ func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 			}
 		}
 	})
+	section("Errorstats", func() {
+		s.stats.errMu.Lock()
+		names := make([]string, 0, len(s.stats.errorCounts))
+		for k := range s.stats.errorCounts {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			kv("errorstat_"+k, fmt.Sprintf("count=%d", s.stats.errorCounts[k]))
+		}
+		s.stats.errMu.Unlock()
+	})
 	section("Latencystats", func() { s.latencyStatsInfo(kv) }) // cmd_observe.go
+	section("Cluster", func() { kv("cluster_enabled", 0) })
+	section("Keyspace", func() {
+		m := s.DB.Metrics()
+		for i := 0; i < potato.NumDBs; i++ {
+			if m.Keys[i] > 0 {
+				kv(fmt.Sprintf("db%d", i), fmt.Sprintf("keys=%d,expires=%d,avg_ttl=0", m.Keys[i], m.Expires[i]))
+			}
+		}
+	})
 	c.w.AppendVerbatim("txt", []byte(b.String()))
 }
 
