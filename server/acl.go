@@ -481,7 +481,9 @@ func (s *Server) aclCheck(u *aclUser, cmd *Command, args [][]byte, keys []string
 	if !u.allowed[cmd] {
 		return "command", cmd.FullName()
 	}
-	if !u.allKeys && len(keys) > 0 {
+	// Shard channels sit in the key spec for cluster slots but are not
+	// keys (Redis marks them NOT_KEY): channels rules cover them.
+	if !u.allKeys && len(keys) > 0 && cmd.Flags&flagPubSub == 0 {
 		write := cmd.Flags&flagWrite != 0
 		for _, k := range keys {
 			if !u.keyAllowed(k, write) {
@@ -856,11 +858,11 @@ func cmdACLLog(c *Conn, a [][]byte, _ *potato.Tx) {
 			return
 		}
 		v, err := strconv.ParseInt(string(a[2]), 10, 64)
-		if err != nil || v < 0 {
-			c.replyErr("ERR value is out of range, must be positive")
+		if err != nil {
+			c.replyErr("ERR value is not an integer or out of range")
 			return
 		}
-		n = v
+		n = max(v, 0)
 	}
 	c.s.acl.mu.RLock()
 	entries := c.s.acl.log

@@ -110,6 +110,50 @@ var aclPrograms = map[string][]aclStep{
 		{0, "ACL SETUSER bob resetkeys ~x"},
 		{1, "EXEC"},
 	},
+	"channels and key permissions": {
+		{0, "ACL SETUSER ch on nopass +@all resetchannels &news.* &exact %R~r* %W~w* ~rw"},
+		{1, "AUTH ch x"},
+		{1, "PUBLISH news.1 hi"},
+		{1, "PUBLISH other hi"},
+		{1, "PUBLISH exact hi"},
+		{1, "SPUBLISH news.2 hi"},
+		{1, "SUBSCRIBE news.x other"},
+		{2, "AUTH ch x"},
+		{2, "PSUBSCRIBE news.*"},
+		{3, "AUTH ch x"},
+		{3, "PSUBSCRIBE news.1*"},
+		{3, "SUBSCRIBE news.a exact"},
+		{4, "AUTH ch x"},
+		{4, "GET r1"},
+		{4, "SET r1 v"},
+		{4, "SET w1 v"},
+		{4, "GET w1"},
+		{4, "SET rw v"},
+		{4, "GET rw"},
+		{4, "LPUSH w2 a"},
+		{4, "DEL w2"},
+		{4, "DEL r1"},
+		{4, "MGET r1 rw"},
+		{4, "MGET r1 w1"},
+		{4, "MSET w1 a rw b"},
+		{4, "MSET w1 a r1 b"},
+		{0, "ACL DRYRUN ch publish other x"},
+		{0, "ACL DRYRUN ch get w1"},
+		{0, "ACL GETUSER ch"},
+		{0, "ACL LIST"},
+	},
+	"auth log": {
+		{1, "AUTH nouser pw"},
+		{1, "AUTH default pw"},
+		{0, "ACL SETUSER lg on >pw"},
+		{1, "AUTH lg wrong"},
+		{1, "AUTH lg wrong"},
+		{0, "ACL LOG 1"},
+		{0, "ACL LOG RESET"},
+		{0, "ACL LOG"},
+		{0, "ACL LOG -1"},
+		{0, "ACL LOG x"},
+	},
 	"requirepass": {
 		{0, "CONFIG SET requirepass sekret"},
 		{1, "PING"},
@@ -133,7 +177,11 @@ var aclPrograms = map[string][]aclStep{
 	},
 }
 
-var clientID = regexp.MustCompile(`"id" :\d+`)
+var (
+	clientID = regexp.MustCompile(`"id" :\d+`)
+	// ACL LOG: the age and the client line are the server's own.
+	logTail = regexp.MustCompile(`"age-seconds" "[^"]*" "client-info" "[^"]*"`)
+)
 
 func runACLProgram(t *testing.T, addr string, steps []aclStep) []string {
 	conns := map[int]*rawClient{}
@@ -144,7 +192,8 @@ func runACLProgram(t *testing.T, addr string, steps []aclStep) []string {
 			c = dialRaw(t, addr)
 			conns[st.conn] = c
 		}
-		out = append(out, clientID.ReplaceAllString(c.do(splitCmd(t, st.cmd)...), `"id" :N`))
+		r := clientID.ReplaceAllString(c.do(splitCmd(t, st.cmd)...), `"id" :N`)
+		out = append(out, logTail.ReplaceAllString(r, `"age-seconds" A "client-info" C`))
 	}
 	return out
 }

@@ -276,7 +276,7 @@ func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 		kv("maxclients", s.MaxClients)
 		kv("client_recent_max_input_buffer", 0)
 		kv("client_recent_max_output_buffer", 0)
-		kv("blocked_clients", 0)
+		kv("blocked_clients", s.table.obs.blocked.Load())
 		kv("tracking_clients", 0)
 		kv("clients_in_timeout_table", 0)
 	})

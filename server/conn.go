@@ -468,6 +468,7 @@ func (c *Conn) blockCtx() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(c.ctx)
 	// Replies queued before the blocking command go out now.
 	c.w.Flush()
+	c.s.table.obs.blocked.Add(1) // INFO blocked_clients (cmd_observe.go)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -498,6 +499,7 @@ func (c *Conn) blockCtx() (context.Context, func()) {
 		}
 	}()
 	return ctx, func() {
+		c.s.table.obs.blocked.Add(-1)
 		cancel()
 		c.nc.SetReadDeadline(time.Unix(1, 0))
 		<-done
