@@ -8,7 +8,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"rustypotato"
 )
@@ -139,16 +141,21 @@ type connPubSub struct {
 	// The outbox is a list of chunks, as Redis's reply list: memory
 	// follows what is queued (no doubling, no big copies) and the writer
 	// sends all chunks with one writev.
-	chunks   [][]byte
-	queued   int       // bytes in chunks
-	inflight int       // bytes handed to the writer, not yet written
-	softAt   time.Time // when the soft limit was first exceeded (zero: not exceeded)
-	waiting  bool      // the writer waits on wake
-	closing  bool      // write what is queued, then stop
-	killed   bool      // stop now, drop output
-	wake     chan struct{}
-	done     chan struct{} // closed when the writer exits
-	_        [64]byte
+	chunks    [][]byte
+	queued    int             // bytes in chunks
+	inflight  int             // bytes handed to the writer, not yet written
+	softAt    time.Time       // when the soft limit was first exceeded (zero: not exceeded)
+	waiting   bool            // the writer waits on wake
+	closing   bool            // write what is queued, then stop
+	killed    bool            // stop now, drop output
+	dirty     bool            // queued in the server's pubFlusher for a wake
+	deferring bool            // check must not wake (the wake is deferred)
+	raw       syscall.RawConn // non-blocking writes by publishers (flushDirect)
+	direct    bool            // flushDirect owns the socket: the writer must wait
+	iov       []syscall.Iovec
+	wake      chan struct{}
+	done      chan struct{} // closed when the writer exits
+	_         [64]byte
 }
 
 // pubsub returns the connection's pub/sub state, creating it (and
@@ -161,6 +168,9 @@ func (c *Conn) pubsub() *connPubSub {
 	for i := range p.sets {
 		p.sets[i] = map[string]subState{}
 		p.order[i] = map[string]uint64{}
+	}
+	if sc, ok := c.nc.(syscall.Conn); ok {
+		p.raw, _ = sc.SyscallConn()
 	}
 	p.sub = c.s.DB.SubscribeArgs(nil, potato.SubscribeArgs{Handler: p.deliver})
 	// Replies not yet flushed go out through the outbox, after what was
@@ -401,8 +411,180 @@ func (p *connPubSub) deliver(m potato.Message) {
 	b := p.tail(len(frame))
 	p.chunks[len(p.chunks)-1] = append(b, frame...)
 	p.queued += len(frame)
+	f := &p.c.s.pubFlush
+	p.deferring = f.active.Load() > 0
+	deferWake := p.deferring && !p.dirty
+	if deferWake {
+		p.dirty = true
+	}
 	p.check()
+	p.deferring = false
 	p.mu.Unlock()
+	if deferWake {
+		f.add(p)
+	}
+}
+
+// pubFlusher defers waking subscribers' writers while connections run
+// PUBLISH commands back to back (a pipeline), and wakes each writer once
+// at the end: fewer, larger writes, as Redis writes once per event-loop
+// turn.
+type pubFlusher struct {
+	active atomic.Int32 // connections inside a run of PUBLISH commands
+	mu     sync.Mutex
+	dirty  []*connPubSub
+	spare  []*connPubSub
+}
+
+// add queues p for a wake; if no run is active any more, it wakes now.
+func (f *pubFlusher) add(p *connPubSub) {
+	f.mu.Lock()
+	f.dirty = append(f.dirty, p)
+	f.mu.Unlock()
+	// A run that ended before the append would not see p: flush here.
+	if f.active.Load() == 0 {
+		f.flush()
+	}
+}
+
+func (f *pubFlusher) flush() {
+	f.mu.Lock()
+	list := f.dirty
+	f.dirty = f.spare[:0]
+	f.mu.Unlock()
+	for i, p := range list {
+		p.flushDirect()
+		list[i] = nil
+	}
+	f.mu.Lock()
+	if f.spare == nil || cap(list) > cap(f.spare) {
+		f.spare = list[:0]
+	}
+	f.mu.Unlock()
+}
+
+// flushDirect writes p's outbox from the calling goroutine (the
+// publisher's) with one non-blocking writev when its writer is idle, as
+// Redis writes from its event loop: no hand-off to another core. What
+// the socket does not take now is left to the writer, woken to wait.
+func (p *connPubSub) flushDirect() {
+	p.mu.Lock()
+	p.dirty = false
+	if p.direct {
+		// Another publisher is writing; it hands what is left to the
+		// writer when done.
+		p.mu.Unlock()
+		return
+	}
+	if !p.waiting || p.queued == 0 || p.killed || p.closing || p.raw == nil {
+		p.wakeLocked()
+		p.mu.Unlock()
+		return
+	}
+	p.waiting = false // the socket is ours until we hand it back
+	p.direct = true
+	chunks := p.chunks
+	p.chunks = nil
+	p.inflight, p.queued = p.queued, 0
+	p.mu.Unlock()
+
+	iov := p.iov[:0]
+	for _, c := range chunks {
+		if len(iov) == 1024 { // IOV_MAX
+			break
+		}
+		if len(c) == 0 {
+			continue
+		}
+		iov = append(iov, syscall.Iovec{Base: &c[0]})
+		iov[len(iov)-1].SetLen(len(c))
+	}
+	var n uintptr
+	var errno syscall.Errno
+	if len(iov) > 0 {
+		p.raw.Write(func(fd uintptr) bool {
+			n, _, errno = syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+			return true // never wait here
+		})
+	}
+	clear(iov)
+	p.iov = iov[:0]
+	written := 0
+	if errno == 0 {
+		written = int(n)
+	}
+	// Keep what was not written, in order, ahead of what came meanwhile.
+	var rest [][]byte
+	for i, c := range chunks {
+		if written >= len(c) {
+			written -= len(c)
+			if cap(c) == chunkSize {
+				c = c[:0]
+				chunkPool.Put(&c)
+			}
+			chunks[i] = nil
+			continue
+		}
+		rest = chunks[i:]
+		rest[0] = c[written:]
+		break
+	}
+	p.mu.Lock()
+	p.inflight = 0
+	p.direct = false
+	if errno != 0 && errno != syscall.EAGAIN && errno != syscall.EINTR {
+		p.killed = true
+		p.chunks, p.queued = nil, 0
+		p.mu.Unlock()
+		p.c.close()
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+		return
+	}
+	if len(rest) > 0 {
+		k := 0
+		for _, c := range rest {
+			k += len(c)
+		}
+		p.chunks = append(rest, p.chunks...)
+		p.queued += k
+	}
+	if p.queued > 0 || p.closing {
+		select { // the writer waits on wake: let it take over
+		case p.wake <- struct{}{}:
+		default:
+		}
+	} else {
+		p.waiting = true
+	}
+	p.mu.Unlock()
+}
+
+// beginPublish marks the connection as running PUBLISH commands.
+func (c *Conn) beginPublish() {
+	if c.pubRun == 0 {
+		c.s.pubFlush.active.Add(1)
+	}
+	c.pubRun++
+}
+
+// maxPublishRun bounds a run, so that a publisher that never pauses
+// still lets subscribers' output go out.
+const maxPublishRun = 256
+
+// endPublishes ends a run of PUBLISH commands unless the next pipelined
+// command may continue it; args is the command just run (nil: end now).
+func (c *Conn) endPublishes(args [][]byte) {
+	if args != nil && c.r.Buffered() > 0 && c.pubRun < maxPublishRun &&
+		(eqFold(args[0], "publish") || eqFold(args[0], "spublish")) {
+		return
+	}
+	c.pubRun = 0
+	f := &c.s.pubFlush
+	f.active.Add(-1)
+	f.flush()
 }
 
 // frameCache is the last message frame encoded: one publish reaches many
@@ -518,6 +700,13 @@ func (p *connPubSub) check() {
 		p.killLocked(used)
 		return
 	}
+	if !p.deferring {
+		p.wakeLocked()
+	}
+}
+
+// wakeLocked wakes the writer if it waits. Called with mu held.
+func (p *connPubSub) wakeLocked() {
 	if p.waiting {
 		p.waiting = false
 		select {
@@ -551,7 +740,7 @@ func (p *connPubSub) writeLoop() {
 	var wbufs net.Buffers
 	for {
 		p.mu.Lock()
-		for p.queued == 0 && !p.killed && !p.closing {
+		for !p.killed && (p.direct || (p.queued == 0 && !p.closing)) {
 			p.waiting = true
 			p.mu.Unlock()
 			<-p.wake
@@ -643,6 +832,7 @@ func appendBulkString(b []byte, s string) []byte {
 
 func cmdPublish(sharded bool) connFunc {
 	return func(c *Conn, a [][]byte, tx *potato.Tx) {
+		c.beginPublish()
 		var n int64
 		if sharded {
 			n = c.db.SPublish(string(a[1]), a[2])

@@ -41,7 +41,8 @@ type Conn struct {
 	watcher *potato.Watcher
 	// ps is the pub/sub state and outbox, set on the first SUBSCRIBE
 	// (cmd_pubsub.go); read by other goroutines (CLIENT LIST).
-	ps atomic.Pointer[connPubSub]
+	ps     atomic.Pointer[connPubSub]
+	pubRun int // PUBLISH commands in the current run (cmd_pubsub.go)
 
 	// shown is what CLIENT LIST run on another connection reports of
 	// this one, published by this connection's goroutine after each
@@ -196,6 +197,9 @@ func (c *Conn) serve() {
 		if c.watcher != nil {
 			c.watcher.Close()
 		}
+		if c.pubRun > 0 {
+			c.endPublishes(nil)
+		}
 		if p := c.ps.Load(); p != nil {
 			p.shutdown() // unsubscribe; send what is queued (QUIT's +OK)
 		}
@@ -225,6 +229,9 @@ func (c *Conn) serve() {
 		c.dispatch(args)
 		if p := c.ps.Load(); p != nil {
 			p.afterCommand() // reply into the outbox, after its notifications
+		}
+		if c.pubRun > 0 {
+			c.endPublishes(args) // write to subscribers once per run of PUBLISH
 		}
 		c.publishShown()
 		c.busy.Store(false)
