@@ -87,6 +87,7 @@ type observer struct {
 	metricsAddr atomic.Value // string: metrics-addr, read by the program at start
 	rates       rateSampler  // INFO instantaneous_*
 	logOpts     sync.Map     // logfile, log-format: string values set from the config
+	blocked     atomic.Int64 // clients waiting in a blocking command (conn.go blockCtx)
 }
 
 func (o *observer) logOpt(name, def string) string {
@@ -600,6 +601,7 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	st.ConnectedClients = len(s.conns)
 	s.mu.Unlock()
+	st.BlockedClients = int(s.table.obs.blocked.Load())
 	if p := s.cfg.byName["maxclients"]; p != nil {
 		st.MaxClients, _ = strconv.Atoi(p.get(s))
 	}

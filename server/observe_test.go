@@ -277,3 +277,24 @@ func TestMemoryUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestBlockedClients(t *testing.T) {
+	ts := servertest.New(t)
+	w := dialRaw(t, ts.Addr)
+	w.send("blpop", "q", "5")
+	c := dialRaw(t, ts.Addr)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(c.do("info", "clients"), `blocked_clients:1\r`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("blocked_clients never 1:\n%s", c.do("info", "clients"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c.do("rpush", "q", "x")
+	if v, err := w.read(5 * time.Second); err != nil || render(v) != `["q" "x"]` {
+		t.Fatalf("blpop = %v %v", render(v), err)
+	}
+	if got := c.do("info", "clients"); !strings.Contains(got, `blocked_clients:0\r`) {
+		t.Errorf("after the pop:\n%s", got)
+	}
+}
