@@ -47,7 +47,9 @@ type Options struct {
 	Fsync       Fsync
 	Compression Compression
 	Logger      *slog.Logger
-	// MemTableSize is Pebble's memtable size; 0 means 64 MiB.
+	// MemTableSize is Pebble's memtable size; 0 means 32 MiB. Pebble
+	// preallocates each WAL file to 110% of it and keeps up to three for
+	// reuse, so it also bounds the WAL's disk footprint.
 	MemTableSize uint64
 }
 
@@ -86,7 +88,7 @@ func Open(dir string, o Options) (*Store, error) {
 		o.Logger = slog.Default()
 	}
 	if o.MemTableSize == 0 {
-		o.MemTableSize = 64 << 20
+		o.MemTableSize = 32 << 20
 	}
 	s := &Store{dir: dir, fs: o.FS, log: o.Logger, stop: make(chan struct{})}
 	if err := mkdirAllSynced(o.FS, dir); err != nil {
