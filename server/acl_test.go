@@ -153,6 +153,10 @@ var aclPrograms = map[string][]aclStep{
 		{0, "ACL LOG"},
 		{0, "ACL LOG -1"},
 		{0, "ACL LOG x"},
+		{0, "CLIENT KILL USER nosuch"},
+		{2, "AUTH lg pw"},
+		{0, "CLIENT KILL USER lg"},
+		{0, "CLIENT KILL USER lg"},
 	},
 	"requirepass": {
 		{0, "CONFIG SET requirepass sekret"},

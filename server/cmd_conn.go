@@ -407,10 +407,14 @@ func cmdClientKill(c *Conn, a [][]byte, _ *potato.Tx) {
 			return
 		}
 	}
+	if user != "" && c.s.acl.user(user) == nil { // acl.go
+		c.replyErr(sanitize(fmt.Sprintf("ERR No such user '%s'", user)))
+		return
+	}
 	n := int64(0)
 	for _, o := range c.s.connsByID() {
 		if (id != 0 && o.id != id) || (addr != "" && o.nc.RemoteAddr().String() != addr) ||
-			(laddr != "" && o.nc.LocalAddr().String() != laddr) || (user != "" && user != "default") ||
+			(laddr != "" && o.nc.LocalAddr().String() != laddr) || (user != "" && user != o.userName()) ||
 			(typ != "" && typ != o.clientType()) || (skipme && o == c) {
 			continue
 		}
