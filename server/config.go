@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -145,9 +146,9 @@ func newConfig(s *Server) *config {
 	intParam("timeout", "integer", "0", 0, maxInt, true, "Close a client idle for this many seconds (0: never). Subscribers are spared, as in Redis.",
 		func(s *Server) int64 { return s.cfg.timeout.Load() / int64(time.Second) },
 		func(s *Server, v int64) { s.cfg.timeout.Store(v * int64(time.Second)) })
-	intParam("proto-max-bulk-len", "memory", "536870912", 1024*1024, 1<<40, true, "Longest bulk string a client may send (applies to new connections).",
+	intParam("proto-max-bulk-len", "memory", "536870912", 1024*1024, math.MaxInt64, true, "Longest bulk string a client may send (applies to new connections).",
 		func(s *Server) int64 { return s.cfg.maxBulk.Load() }, func(s *Server, v int64) { s.cfg.maxBulk.Store(v) })
-	intParam("client-query-buffer-limit", "memory", "1073741824", 1024*1024, 1<<40, true, "Most bytes buffered for one client's unprocessed input (applies to new connections).",
+	intParam("client-query-buffer-limit", "memory", "1073741824", 1024*1024, math.MaxInt64, true, "Most bytes buffered for one client's unprocessed input (applies to new connections).",
 		func(s *Server) int64 { return s.cfg.maxQuery.Load() }, func(s *Server, v int64) { s.cfg.maxQuery.Store(v) })
 	intParam("databases", "integer", "16", keyspace.NumDBs, keyspace.NumDBs, false, "Number of logical databases (fixed at 16).",
 		func(s *Server) int64 { return keyspace.NumDBs }, func(s *Server, v int64) {})
