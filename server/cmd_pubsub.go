@@ -433,7 +433,6 @@ type pubFlusher struct {
 	active atomic.Int32 // connections inside a run of PUBLISH commands
 	mu     sync.Mutex
 	dirty  []*connPubSub
-	spare  []*connPubSub
 }
 
 // add queues p for a wake; if no run is active any more, it wakes now.
@@ -450,17 +449,11 @@ func (f *pubFlusher) add(p *connPubSub) {
 func (f *pubFlusher) flush() {
 	f.mu.Lock()
 	list := f.dirty
-	f.dirty = f.spare[:0]
+	f.dirty = nil // not recycled: flushes may run concurrently
 	f.mu.Unlock()
-	for i, p := range list {
+	for _, p := range list {
 		p.flushDirect()
-		list[i] = nil
 	}
-	f.mu.Lock()
-	if f.spare == nil || cap(list) > cap(f.spare) {
-		f.spare = list[:0]
-	}
-	f.mu.Unlock()
 }
 
 // flushDirect writes p's outbox from the calling goroutine (the
@@ -574,11 +567,12 @@ func (c *Conn) beginPublish() {
 // still lets subscribers' output go out.
 const maxPublishRun = 256
 
-// endPublishes ends a run of PUBLISH commands unless the next pipelined
-// command may continue it; args is the command just run (nil: end now).
+// endPublishes ends a run of PUBLISH commands unless args, the command
+// about to run, continues it (nil: end now). Runs also end when the
+// connection waits for input (connSource.Read), so a run never outlasts
+// what the client has already sent.
 func (c *Conn) endPublishes(args [][]byte) {
-	if args != nil && c.r.Buffered() > 0 && c.pubRun < maxPublishRun &&
-		(eqFold(args[0], "publish") || eqFold(args[0], "spublish")) {
+	if args != nil && c.pubRun < maxPublishRun && (eqFold(args[0], "publish") || eqFold(args[0], "spublish")) {
 		return
 	}
 	c.pubRun = 0

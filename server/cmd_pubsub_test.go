@@ -825,3 +825,107 @@ func TestPubSubIdleTimeoutSparesSubscribers(t *testing.T) {
 		t.Fatalf("subscriber got %q", r)
 	}
 }
+
+// Several pipelining publishers (and an embedded one) and several
+// subscribers: every subscriber gets every message, each publisher's in
+// order, whoever writes the subscriber's socket.
+func TestPubSubConcurrentPublishers(t *testing.T) {
+	srv := servertest.New(t)
+	const pubs, per, subs = 3, 3000, 5
+	type result struct {
+		err error
+	}
+	results := make(chan result, subs)
+	var ready sync.WaitGroup
+	for s := 0; s < subs; s++ {
+		c := psDial(t, srv.Addr)
+		if s == 0 {
+			c.send("PSUBSCRIBE", "ch*")
+		} else {
+			c.send("SUBSCRIBE", "ch")
+		}
+		c.read(2 * time.Second)
+		ready.Add(1)
+		go func() {
+			ready.Done()
+			next := make([]int, pubs+1)
+			var buf []byte
+			for n := 0; n < (pubs+1)*per; n++ {
+				c.nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+				b, err := difftest.ReadReply(c.br, buf[:0])
+				buf = b
+				if err != nil {
+					results <- result{fmt.Errorf("after %d messages: %v", n, err)}
+					return
+				}
+				v, err := resp.NewReader(bytes.NewReader(b), resp.Limits{}).ReadValue()
+				if err != nil || len(v.Elems) < 3 {
+					results <- result{fmt.Errorf("bad frame %q", b)}
+					return
+				}
+				var p, i int
+				fmt.Sscanf(string(v.Elems[len(v.Elems)-1].Str), "%d:%d", &p, &i)
+				if i != next[p] {
+					results <- result{fmt.Errorf("publisher %d: message %d after %d", p, i, next[p]-1)}
+					return
+				}
+				next[p]++
+			}
+			results <- result{}
+		}()
+	}
+	ready.Wait()
+	var wg sync.WaitGroup
+	for p := 0; p < pubs; p++ {
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			c := psDial(t, srv.Addr)
+			go func() { c.drain(5 * time.Second) }()
+			var batch []byte
+			for i := 0; i < per; i++ {
+				batch = resp.AppendCommandString(batch, "PUBLISH", "ch", fmt.Sprintf("%d:%d", p, i))
+				if len(batch) > 4096 || i == per-1 {
+					c.nc.Write(batch)
+					batch = batch[:0]
+				}
+			}
+		}(p)
+	}
+	for i := 0; i < per; i++ { // the embedded publisher
+		srv.DB.Publish("ch", []byte(fmt.Sprintf("%d:%d", pubs, i)))
+	}
+	wg.Wait()
+	for s := 0; s < subs; s++ {
+		if r := <-results; r.err != nil {
+			t.Error(r.err)
+		}
+	}
+}
+
+// A publisher whose next command is still on its way (or blocks) does
+// not hold back what it already published.
+func TestPubSubPublishRunEnds(t *testing.T) {
+	srv := servertest.New(t)
+	sub := psDial(t, srv.Addr)
+	sub.send("SUBSCRIBE", "ch")
+	sub.read(time.Second)
+	pub := psDial(t, srv.Addr)
+	cmd := resp.AppendCommandString(nil, "PUBLISH", "ch", "first")
+	partial := resp.AppendCommandString(nil, "PUBLISH", "ch", "second")
+	pub.nc.Write(append(cmd, partial[:10]...))
+	if r := string(sub.read(2 * time.Second)); !strings.Contains(r, "first") {
+		t.Fatalf("message held back while the next command is incomplete: %q", r)
+	}
+	pub.nc.Write(partial[10:])
+	if r := string(sub.read(2 * time.Second)); !strings.Contains(r, "second") {
+		t.Fatalf("second message: %q", r)
+	}
+	// PUBLISH then a blocking command in one pipeline.
+	pub.nc.Write(append(resp.AppendCommandString(nil, "PUBLISH", "ch", "third"),
+		resp.AppendCommandString(nil, "BLPOP", "nolist", "2")...))
+	start := time.Now()
+	if r := string(sub.read(3 * time.Second)); !strings.Contains(r, "third") || time.Since(start) > time.Second {
+		t.Fatalf("message held back by a blocking command: %q after %v", r, time.Since(start))
+	}
+}

@@ -116,6 +116,9 @@ func (cs *connSource) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	cs.mu.Unlock()
+	if cs.c.pubRun > 0 {
+		cs.c.endPublishes(nil) // subscribers' output goes before we wait for input
+	}
 	n, err := cs.nc.Read(p)
 	cs.c.s.stats.netIn.Add(int64(n))
 	return n, err
@@ -226,12 +229,12 @@ func (c *Conn) serve() {
 			continue
 		}
 		c.busy.Store(true)
+		if c.pubRun > 0 {
+			c.endPublishes(args) // a run of PUBLISH ends before any other command
+		}
 		c.dispatch(args)
 		if p := c.ps.Load(); p != nil {
 			p.afterCommand() // reply into the outbox, after its notifications
-		}
-		if c.pubRun > 0 {
-			c.endPublishes(args) // write to subscribers once per run of PUBLISH
 		}
 		c.publishShown()
 		c.busy.Store(false)
