@@ -100,6 +100,7 @@ func TestRandomPrograms(t *testing.T) {
 		if i%4 == 1 {
 			p.Pipeline = 2 + int(i/4)%15
 		}
+		p.Inline = i%5 == 3
 		ran += int64(len(p.Cmds))
 		if only >= 0 && i != only {
 			continue
@@ -119,7 +120,7 @@ func TestRandomPrograms(t *testing.T) {
 		if again, err := env.Run(p); err == nil && again == nil {
 			t.Errorf("seed %d program %d (POTATO_DIFF_SEED=%d POTATO_DIFF_PROGRAM=%d): replies differed at %s but not on a replay "+
 				"(timing-dependent?); the program up to there (RESP%d):\n%s%s",
-				seed, i, seed, i, name, max(p.Proto, 2), indent(Program{Proto: p.Proto, Pipeline: p.Pipeline, Cmds: p.Cmds[:m.Index+1]}.String()), m)
+				seed, i, seed, i, name, max(p.Proto, 2), indent(Program{Proto: p.Proto, Pipeline: p.Pipeline, Inline: p.Inline, Cmds: p.Cmds[:m.Index+1]}.String()), m)
 			continue
 		}
 		small, sm := env.Shrink(p, m, 800)

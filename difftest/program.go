@@ -38,6 +38,9 @@ type Program struct {
 	// Pipeline > 1 sends runs of up to that many plain commands in one
 	// write before reading their replies ("!pipeline N" in a script).
 	Pipeline int
+	// Inline sends plain commands as inline lines ("!inline" in a
+	// script), quoted as Quote does, when they are shorter than 16 KiB.
+	Inline bool
 	// Requires names commands the program needs our server to implement
 	// (a script's "!require" line); TestScripts skips it until they are.
 	Requires []string
@@ -224,7 +227,8 @@ func isHex(c byte) bool {
 // "!reconnect"; "!sleep ms"; "!resp3" (anywhere: the whole script runs
 // in a HELLO 3 session); "!require cmd..." (skip the script until our
 // server implements those commands); "!pipeline N" (anywhere: send runs
-// of up to N commands in one write).
+// of up to N commands in one write); "!inline" (anywhere: send commands
+// as inline lines).
 func ParseScript(text string) (Program, error) {
 	var p Program
 	for ln, line := range strings.Split(text, "\n") {
@@ -252,6 +256,8 @@ func ParseScript(text string) (Program, error) {
 				return p, fmt.Errorf("line %d: !pipeline N", ln+1)
 			}
 			p.Pipeline, _ = strconv.Atoi(string(args[1]))
+		case "!inline":
+			p.Inline = true
 		case "!require":
 			for _, a := range args[1:] {
 				p.Requires = append(p.Requires, string(a))
@@ -282,6 +288,9 @@ func (p Program) String() string {
 	}
 	if p.Pipeline > 1 {
 		fmt.Fprintf(&b, "!pipeline %d\n", p.Pipeline)
+	}
+	if p.Inline {
+		b.WriteString("!inline\n")
 	}
 	if len(p.Requires) > 0 {
 		b.WriteString("!require " + strings.Join(p.Requires, " ") + "\n")

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"rustypotato/internal/resp"
 )
 
 // Env is a pair of servers under comparison: Redis is the oracle.
@@ -50,6 +52,7 @@ type session struct {
 	env     Env
 	proto   int
 	r, o    *Client
+	inline  bool
 	inMulti bool
 	queued  []Cmd
 	stats   map[string]*CmdStats
@@ -102,7 +105,7 @@ func (e Env) RunAll(p Program, max int) ([]*Mismatch, error) {
 	if err := e.flushAll(); err != nil {
 		return nil, err
 	}
-	s := &session{env: e, proto: p.Proto, stats: e.Stats}
+	s := &session{env: e, proto: p.Proto, inline: p.Inline, stats: e.Stats}
 	if err := s.dial(); err != nil {
 		return nil, err
 	}
@@ -115,8 +118,8 @@ func (e Env) RunAll(p Program, max int) ([]*Mismatch, error) {
 			// their replies in order.
 			j := i
 			for j < len(p.Cmds) && j-i < p.Pipeline && isPlain(p.Cmds[j]) {
-				s.r.Append(p.Cmds[j].Args...)
-				s.o.Append(p.Cmds[j].Args...)
+				s.r.out = s.encode(s.r.out, p.Cmds[j].Args)
+				s.o.out = s.encode(s.o.out, p.Cmds[j].Args)
 				j++
 			}
 			errR, errO := s.r.Flush(), s.o.Flush()
@@ -202,9 +205,30 @@ func (s *session) step(c Cmd) (*Mismatch, error) {
 		}
 		return nil, nil
 	}
-	errR := s.r.Send(c.Args...)
-	errO := s.o.Send(c.Args...)
+	s.r.out = s.encode(s.r.out, c.Args)
+	s.o.out = s.encode(s.o.out, c.Args)
+	errR, errO := s.r.Flush(), s.o.Flush()
 	return s.check(c, errR, errO), nil
+}
+
+// encode appends a command as the session sends it: multibulk, or an
+// inline line (redis-cli quoting, which Redis's sdssplitargs reads back)
+// in an inline session, unless the line would be long.
+func (s *session) encode(dst []byte, args [][]byte) []byte {
+	if s.inline && len(args) > 0 && (len(args[0]) == 0 || args[0][0] != '*') {
+		start := len(dst)
+		for i, a := range args {
+			if i > 0 {
+				dst = append(dst, ' ')
+			}
+			dst = append(dst, Quote(a)...)
+		}
+		if len(dst)-start < 16<<10 {
+			return append(dst, '\r', '\n')
+		}
+		dst = dst[:start]
+	}
+	return resp.AppendCommand(dst, args...)
 }
 
 // isPlain reports whether c is an ordinary command (one reply each).
@@ -374,7 +398,7 @@ func (e Env) Shrink(p Program, m *Mismatch, budget int) (Program, *Mismatch) {
 			return false
 		}
 		budget--
-		q := Program{Proto: p.Proto, Pipeline: p.Pipeline, Cmds: cand}
+		q := Program{Proto: p.Proto, Pipeline: p.Pipeline, Inline: p.Inline, Cmds: cand}
 		m2, err := e.Run(q)
 		if err != nil || m2 == nil || m2.Cmd.Name() != name {
 			return false
