@@ -348,8 +348,8 @@ func genMetaOp(r *rand.Rand) metaOp {
 func TestPersistMetamorphic(t *testing.T) {
 	seeds := []uint64{1, 2, 3, uint64(time.Now().UnixNano())}
 	steps := 3000
-	if testing.Short() {
-		steps = 800
+	if testing.Short() || raceBuild {
+		steps = 600
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
@@ -537,7 +537,7 @@ func TestPersistPowerLoss(t *testing.T) {
 		{"no/process-kill", FsyncNo, func(*rand.Rand) int { return 100 }},
 	}
 	crashes := 40
-	if testing.Short() {
+	if testing.Short() || raceBuild {
 		crashes = 10
 	}
 	for _, tc := range cases {

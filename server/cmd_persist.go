@@ -171,9 +171,13 @@ func addPersistConfig(cfg *config) {
 		cfg.extra[name] = def
 		cfg.add(&param{name: name, typ: typ, def: def, immutable: !live, doc: doc,
 			get: func(s *Server) string {
-				if name == "appendfsync" && s.DB != nil {
-					if info := s.DB.Persistence(); info.Dir != "" {
+				// Report what the store does, not only what was asked.
+				if s.DB != nil {
+					switch info := s.DB.Persistence(); {
+					case name == "appendfsync" && info.Dir != "":
 						return info.Fsync.String()
+					case name == "appendonly":
+						return yesNo(info.Dir != "")
 					}
 				}
 				cfg.mu.Lock()
@@ -234,14 +238,16 @@ func PersistOptions(cf *ConfigFile) (potato.Options, error) {
 	if save, set := cf.Value("save"); set && strings.TrimSpace(save) == "" && strings.EqualFold(val("appendonly", "yes"), "no") {
 		o.Dir = ""
 	}
-	f, err := potato.ParseFsync(val("appendfsync", "everysec"))
+	v := val("appendfsync", "everysec")
+	f, err := potato.ParseFsync(v)
 	if err != nil {
-		return o, fmt.Errorf("appendfsync: %w", err)
+		return o, fmt.Errorf("appendfsync %q: must be always, everysec or no", v)
 	}
 	o.Fsync = f
-	c, err := potato.ParseCompression(val("compression", "snappy"))
+	v = val("compression", "snappy")
+	c, err := potato.ParseCompression(v)
 	if err != nil {
-		return o, fmt.Errorf("compression: %w", err)
+		return o, fmt.Errorf("compression %q: must be none, snappy or zstd", v)
 	}
 	o.Compression = c
 	return o, nil
