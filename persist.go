@@ -126,6 +126,10 @@ type persister struct {
 	bg         sync.WaitGroup
 
 	tpool sync.Pool // *translator
+
+	// records counts the record changes written (a range deletion is
+	// one), for tests of the per-element encoding.
+	records atomic.Int64
 }
 
 // openDurable opens Options.Dir, loads its data into the keyspace and
@@ -275,9 +279,11 @@ func (p *persister) commit(muts []Mutation) error {
 	}
 	b := t.b
 	t.b = nil
+	n := b.Count()
 	if err := p.st.Commit(b); err != nil {
 		return persistError(err)
 	}
+	p.records.Add(int64(n))
 	// Written: now the in-memory bookkeeping may follow.
 	for _, lb := range t.bases {
 		lb.l.Base = lb.base

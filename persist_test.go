@@ -995,3 +995,55 @@ func TestPersistTornWALTail(t *testing.T) {
 		})
 	}
 }
+
+// TestPersistWritesPerElement: on a big hash or list, a command writes a
+// few small records, not the value; DEL is one range deletion.
+func TestPersistWritesPerElement(t *testing.T) {
+	d := openDurable(t, Options{Dir: t.TempDir(), Fsync: FsyncNo})
+	const n = 100_000
+	err := d.Update(func(tx *Tx) error {
+		for i := 0; i < n; i++ {
+			if _, err := tx.RPush("list", bs(fmt.Sprint(i))); err != nil {
+				return err
+			}
+			if _, err := tx.HSet("hash", FieldValue{Field: fmt.Sprint("f", i), Value: bs("v")}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := d.c.durable.(*persister)
+	for _, tc := range []struct {
+		name string
+		max  int64
+		run  func() error
+	}{
+		{"LPUSH", 1, func() error { _, err := d.LPush("list", bs("head")); return err }},
+		{"RPUSH", 1, func() error { _, err := d.RPush("list", bs("tail")); return err }},
+		{"LPOP", 1, func() error { _, err := d.LPop("list"); return err }},
+		{"RPOP", 1, func() error { _, err := d.RPop("list"); return err }},
+		{"LSET", 1, func() error { return d.LSet("list", n/2, bs("mid")) }},
+		{"LINSERT near the head", 4, func() error { _, err := d.LInsert("list", InsertBefore, bs("2"), bs("x")); return err }},
+		{"LINSERT near the tail", 4, func() error {
+			_, err := d.LInsert("list", InsertAfter, bs(fmt.Sprint(n-3)), bs("y"))
+			return err
+		}},
+		{"LREM near the tail", 4, func() error { _, err := d.LRem("list", -1, bs("y")); return err }},
+		{"HSET", 1, func() error { _, err := d.HSet("hash", FieldValue{Field: "new", Value: bs("1")}); return err }},
+		{"HDEL", 1, func() error { _, err := d.HDel("hash", "f7"); return err }},
+		{"EXPIRE", 1, func() error { _, err := d.Expire("hash", time.Hour); return err }},
+		{"DEL list", 1, func() error { _, err := d.Del("list"); return err }},
+		{"DEL hash", 1, func() error { _, err := d.Del("hash"); return err }},
+	} {
+		before := p.records.Load()
+		if err := tc.run(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := p.records.Load() - before; got > tc.max || got == 0 {
+			t.Errorf("%s wrote %d records, want 1..%d", tc.name, got, tc.max)
+		}
+	}
+}

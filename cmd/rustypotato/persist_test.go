@@ -367,3 +367,15 @@ func TestServerCrashKill9(t *testing.T) {
 		})
 	}
 }
+
+// TestServerRefusesLockedDir: two processes cannot open the same data
+// directory; the second exits with a message that says why.
+func TestServerRefusesLockedDir(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	out, err := exec.Command(serverBinary(t), "--port", freePort(t), "--dir", dir).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use by another process") {
+		t.Fatalf("second server on the same dir: %v\n%s", err, out)
+	}
+	s.term(t)
+}
