@@ -707,7 +707,7 @@ func (eb *entryBuilder) add(r *store.Record) error {
 		}
 		eb.cur = e
 	case store.TagField:
-		eb.cur.Hash.Set(string(r.Field), eb.copyValue(r.Value))
+		eb.cur.Hash.Set(eb.copyKey(r.Field), eb.copyValue(r.Value))
 	case store.TagElem:
 		if eb.cur.List.Len() == 0 {
 			eb.cur.List.Base = r.Pos

@@ -9,7 +9,7 @@ import (
 	"rustypotato/internal/store"
 )
 
-// ErrBGSaveInProgress-like conditions use Redis's text.
+// errBGSaveRunning is Redis's reply to a SAVE or BGSAVE while one runs.
 var errBGSaveRunning = fmt.Errorf("%w: ERR Background save already in progress", ErrInvalidArgument)
 
 // dumpSnapshot is the snapshot SAVE and BGSAVE write (Redis's dump.rdb).
