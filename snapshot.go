@@ -73,7 +73,22 @@ func (d *DB) Save() error {
 	return p.save(d.c)
 }
 
+// open runs fn unless the store is closed, and keeps Close from closing
+// the storage under it.
+func (p *persister) open(fn func() error) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return ErrClosed
+	}
+	return fn()
+}
+
 func (p *persister) save(c *core) error {
+	return p.open(func() error { return p.saveOpen(c) })
+}
+
+func (p *persister) saveOpen(c *core) error {
 	if err := p.st.SyncWAL(); err != nil {
 		return persistError(err)
 	}
@@ -139,11 +154,13 @@ func (d *DB) SnapshotCreate(name string) error {
 	if err := checkSnapshotName(name); err != nil {
 		return err
 	}
-	if err := p.st.SyncWAL(); err != nil {
-		return persistError(err)
-	}
-	_, err = p.st.Checkpoint(name, false, d.c.opts.Clock.Now())
-	return snapshotError(name, err)
+	return p.open(func() error {
+		if err := p.st.SyncWAL(); err != nil {
+			return persistError(err)
+		}
+		_, err := p.st.Checkpoint(name, false, d.c.opts.Clock.Now())
+		return snapshotError(name, err)
+	})
 }
 
 // SnapshotList returns the named snapshots, oldest first (SNAPSHOT LIST).
@@ -212,7 +229,14 @@ func (d *DB) SnapshotExport(path string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := p.st.Export(path, d.c.nowMs())
+	var n int64
+	err = p.open(func() (err error) {
+		n, err = p.st.Export(path, d.c.nowMs())
+		return err
+	})
+	if errors.Is(err, ErrClosed) {
+		return 0, err
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%w: ERR export to %s failed: %v", ErrInvalidArgument, path, err)
 	}
