@@ -100,6 +100,7 @@ func startRedis(t testing.TB, bin string) (string, error) {
 		"--logfile", "", "--dir", t.TempDir())
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
