@@ -212,6 +212,11 @@ func (d *DB) View(fn func(tx *Tx) error) error {
 	return d.c.run(d.db, false, nil, fn)
 }
 
+// Now returns the transaction's time: the DB's Clock read once when the
+// transaction (or its latest re-run) began. Every deadline in the
+// transaction is relative to it, as Redis freezes time during a command.
+func (tx *Tx) Now() time.Time { return tx.now }
+
 // Select switches the database that later calls in this transaction work
 // on, like SELECT inside MULTI.
 func (tx *Tx) Select(index int) error {

@@ -81,7 +81,9 @@ func eqFold(b []byte, s string) bool {
 // expireMillis turns an EX/PX/EXAT/PXAT argument into an absolute Unix
 // millisecond deadline with Redis's checks (getExpireMillisecondsOrReply);
 // cmd names the command in the error.
-func expireMillis(arg []byte, seconds, relative bool, cmd string) (int64, error) {
+// now is the transaction's time (Tx.Now) in Unix milliseconds, so that a
+// relative deadline of 0 is already due for the command that sets it.
+func expireMillis(arg []byte, seconds, relative bool, cmd string, now int64) (int64, error) {
 	v, ok := num.ParseInt(arg)
 	if !ok {
 		return 0, replyError(errNotInt)
@@ -94,7 +96,6 @@ func expireMillis(arg []byte, seconds, relative bool, cmd string) (int64, error)
 		v *= 1000
 	}
 	if relative {
-		now := time.Now().UnixMilli()
 		if v > 1<<63-1-now {
 			return 0, invalid
 		}

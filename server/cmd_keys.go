@@ -270,7 +270,7 @@ func cmdExpire(seconds, relative bool) runFunc {
 			when *= 1000
 		}
 		if relative {
-			now := time.Now().UnixMilli()
+			now := tx.Now().UnixMilli()
 			if when > 1<<63-1-now {
 				return invalid
 			}
@@ -319,7 +319,7 @@ func cmdTTL(ms, abs bool) runFunc {
 		case t.IsZero():
 			c.w.AppendInt(-1)
 		default:
-			left := max(t.UnixMilli()-time.Now().UnixMilli(), 0)
+			left := max(t.UnixMilli()-tx.Now().UnixMilli(), 0)
 			if !ms {
 				left = (left + 500) / 1000
 			}

@@ -205,11 +205,11 @@ func toLower(b []byte) []byte {
 }
 
 // deadline converts parsed options to an absolute time (zero: none).
-func (o setOpts) deadline(cmd string) (time.Time, error) {
+func (o setOpts) deadline(cmd string, now int64) (time.Time, error) {
 	if o.unit == "" {
 		return time.Time{}, nil
 	}
-	ms, err := expireMillis(o.expire, o.unit == "ex" || o.unit == "exat", o.unit == "ex" || o.unit == "px", cmd)
+	ms, err := expireMillis(o.expire, o.unit == "ex" || o.unit == "exat", o.unit == "ex" || o.unit == "px", cmd, now)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -221,7 +221,7 @@ func cmdSet(c *Conn, tx *potato.Tx, a [][]byte) error {
 	if err != nil {
 		return err
 	}
-	at, err := o.deadline("set")
+	at, err := o.deadline("set", tx.Now().UnixMilli())
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func cmdSetEx(seconds bool) runFunc {
 		name = "setex"
 	}
 	return func(c *Conn, tx *potato.Tx, a [][]byte) error {
-		ms, err := expireMillis(a[2], seconds, true, name)
+		ms, err := expireMillis(a[2], seconds, true, name, tx.Now().UnixMilli())
 		if err != nil {
 			return err
 		}
@@ -346,7 +346,7 @@ func cmdGetEx(c *Conn, tx *potato.Tx, a [][]byte) error {
 	if _, err := tx.Get(string(a[1])); err != nil {
 		return c.replyBulkOrNil(nil, err)
 	}
-	at, err := o.deadline("getex")
+	at, err := o.deadline("getex", tx.Now().UnixMilli())
 	if err != nil {
 		return err
 	}
