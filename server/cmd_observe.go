@@ -360,11 +360,6 @@ func registerObserve(t *table) {
 }
 
 func cmdMonitor(c *Conn, a [][]byte, _ *potato.Tx) {
-	if c.multi != nil {
-		// MONITOR is not queued in MULTI (Redis: flag no-multi).
-		c.replyErr("ERR Command not allowed inside a transaction")
-		return
-	}
 	o := c.s.table.obs
 	if o.isMonitor(c) {
 		c.w.AppendOK()
@@ -401,7 +396,7 @@ func cmdSlowlogGet(c *Conn, a [][]byte, _ *potato.Tx) {
 			count = n
 		}
 	} else if len(a) > 3 {
-		c.replyErr("ERR wrong number of arguments for 'slowlog|get' command")
+		c.replyErr("ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP.")
 		return
 	}
 	o := c.s.table.obs

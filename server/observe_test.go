@@ -63,6 +63,7 @@ func TestSlowlog(t *testing.T) {
 	}
 	eq("bad count", c.do("slowlog", "get", "-2"), "-ERR count should be greater than or equal to -1")
 	eq("bad count", c.do("slowlog", "get", "x"), "-ERR value is not an integer or out of range")
+	eq("extra argument", c.do("slowlog", "get", "1", "2"), "-ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP.")
 	// max-len bounds the log.
 	c.do("config", "set", "slowlog-max-len", "3")
 	c.do("ping")
