@@ -75,16 +75,26 @@ EOF
 bench_set() {
   echo
   echo "== SET throughput: redis-benchmark -t set -c 50 -n $N -d 32 -r 1000000 (median of $RUNS)"
+  echo "(in-memory rows: the same servers without persistence, to separate the cost of durability from the rest)"
   printf "%-10s %14s %14s %7s\n" appendfsync rustypotato redis ratio
-  for policy in always everysec; do
+  local setrps='redis-benchmark -p "$PORT" -t set -c 50 -n "$N" -d 32 -r 1000000 --csv 2>/dev/null | awk -F, '"'"'NR>1 {gsub(/"/,""); print $2}'"'"
+  for policy in in-memory always everysec; do
     local ours=() theirs=()
     for _ in $(seq "$RUNS"); do
       rm -rf "$tmp/p" "$tmp/r"; mkdir -p "$tmp/p" "$tmp/r"
-      start_potato "$tmp/p" --appendfsync "$policy"
-      ours+=("$(redis-benchmark -p "$PORT" -t set -c 50 -n "$N" -d 32 -r 1000000 --csv 2>/dev/null | awk -F, 'NR>1 {gsub(/"/,""); print $2}')")
+      if [ "$policy" = in-memory ]; then
+        start_potato "$tmp/p" --appendonly no --save ''
+      else
+        start_potato "$tmp/p" --appendfsync "$policy"
+      fi
+      ours+=("$(eval "$setrps")")
       stopsrv "$PID"
-      start_redis "$tmp/r" --appendonly yes --appendfsync "$policy"
-      theirs+=("$(redis-benchmark -p "$PORT" -t set -c 50 -n "$N" -d 32 -r 1000000 --csv 2>/dev/null | awk -F, 'NR>1 {gsub(/"/,""); print $2}')")
+      if [ "$policy" = in-memory ]; then
+        start_redis "$tmp/r" --appendonly no
+      else
+        start_redis "$tmp/r" --appendonly yes --appendfsync "$policy"
+      fi
+      theirs+=("$(eval "$setrps")")
       stopsrv "$PID"
     done
     local a b
