@@ -21,7 +21,7 @@ go build -o "$tmp/rustypotato" ./cmd/rustypotato
 rport=$(freeport); pport=$(freeport)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$tmp/redis.log" 2>&1 &
 rpid=$!
-"$tmp/rustypotato" --port "$pport" --bind 127.0.0.1 --loglevel warning >"$tmp/potato.log" 2>&1 &
+GOGC=${POTATO_GOGC:-100} "$tmp/rustypotato" --port "$pport" --bind 127.0.0.1 --loglevel warning --dir "$tmp" --appendonly no --save "" >"$tmp/potato.log" 2>&1 &
 ppid=$!
 trap 'kill $rpid $ppid 2>/dev/null; wait $rpid $ppid 2>/dev/null; rm -rf "$tmp"' EXIT
 for p in "$rport" "$pport"; do
