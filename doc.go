@@ -78,8 +78,12 @@ the undo log that makes Update atomic.
   - Byte slices returned by the DB must not be modified; they may be kept,
     as the store never modifies a value in place. Values passed in are
     copied.
-  - Durable storage (Options.Dir), pub/sub, branches, the timeline, hooks
-    and plugins are not part of this release yet; see the project's issues.
+  - Branches, the timeline, hooks, plugins and JSON values are not part of
+    this release yet; see the project's issues.
+  - With Options.Dir set, every write is made durable (per Options.Fsync)
+    before it becomes visible; a failed durable write returns
+    ErrPersistence and changes nothing. See docs/RATIONALE.md for what
+    each fsync policy guarantees.
   - A Tx must only be used inside its closure, by the goroutine running it.
 */
 package potato
