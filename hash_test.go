@@ -9,8 +9,7 @@ import (
 	"io"
 	"math"
 	"net"
-	"os"
-	"os/exec"
+	"rustypotato/internal/redistest"
 	"slices"
 	"sort"
 	"strconv"
@@ -605,56 +604,16 @@ type hashRedis struct {
 
 func hashStartRedis(t *testing.T) *hashRedis {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
+	c, err := net.Dial("tcp", redistest.Start(t))
 	if err != nil {
-		if os.Getenv("POTATO_REQUIRE_REDIS") == "1" {
-			t.Fatal("redis-server not found and POTATO_REQUIRE_REDIS=1")
-		}
-		t.Skip("redis-server not installed")
+		t.Fatal(err)
 	}
-	for attempt := 0; attempt < 5; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		stop := func() {
-			cmd.Process.Kill()
-			<-exited
-		}
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
-			select {
-			case <-exited:
-				deadline = time.Time{} // the port was taken: try another
-				continue
-			default:
-			}
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
-			r := &hashRedis{conn: c, rd: bufio.NewReader(c)}
-			if r.do(t, "PING") == hashStatus("PONG") {
-				t.Cleanup(func() { c.Close(); stop() })
-				return r
-			}
-			c.Close()
-		}
-		stop()
+	t.Cleanup(func() { c.Close() })
+	r := &hashRedis{conn: c, rd: bufio.NewReader(c)}
+	if got := r.do(t, "PING"); got != hashStatus("PONG") {
+		t.Fatalf("redis-server PING: %v", got)
 	}
-	t.Fatal("could not start redis-server")
-	return nil
+	return r
 }
 
 func (r *hashRedis) do(t *testing.T, args ...string) any {

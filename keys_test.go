@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +12,7 @@ import (
 	"time"
 
 	"rustypotato/internal/keyspace"
+	"rustypotato/internal/redistest"
 )
 
 // ---------------------------------------------------------------------
@@ -34,46 +32,12 @@ type coreOracle struct {
 // POTATO_REQUIRE_REDIS=1, when it fails.
 func startCoreOracle(t testing.TB) *coreOracle {
 	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("POTATO_REQUIRE_REDIS") == "1" {
-			t.Fatalf("redis-server not found and POTATO_REQUIRE_REDIS=1: %v", err)
-		}
-		t.Skip("redis-server not installed; the comparison with Redis is skipped")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	dir := t.TempDir()
-	logf, err := os.Create(filepath.Join(dir, "redis.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(path, "--port", port, "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		logf.Close()
-	})
+	addr := redistest.Start(t)
+	_, port, _ := net.SplitHostPort(addr)
 	o := &coreOracle{t: t, port: port}
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		o.conn, err = net.Dial("tcp", "127.0.0.1:"+port)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logf.Name())
-			t.Fatalf("redis-server did not come up on port %s: %v\n%s", port, err, log)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var err error
+	if o.conn, err = net.Dial("tcp", addr); err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() { o.conn.Close() })
 	o.r = bufio.NewReader(o.conn)

@@ -1,17 +1,16 @@
 package server_test
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"rustypotato/internal/redistest"
 	"rustypotato/internal/resp"
 	"rustypotato/server/servertest"
 )
@@ -260,45 +259,7 @@ func runScripts(t *testing.T, scripts map[string][]scriptStep) {
 // POTATO_REQUIRE_REDIS=1.
 func startRedis(t testing.TB) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		requireOrSkip(t, "redis-server")
-	}
-	for attempt := 0; attempt < 3; attempt++ {
-		port := freePort(t)
-		cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--daemonize", "no", "--logfile", "")
-		var log bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &log, &log
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start redis-server: %v", err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		stop := func() {
-			cmd.Process.Kill()
-			<-exited
-		}
-		addr := "127.0.0.1:" + port
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
-			select {
-			case <-exited:
-				deadline = time.Time{} // died (port taken?): try another port
-				continue
-			default:
-			}
-			nc, err := net.DialTimeout("tcp", addr, time.Second)
-			if err == nil {
-				nc.Close()
-				t.Cleanup(stop)
-				return addr
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		stop()
-	}
-	t.Fatal("could not start redis-server")
-	return ""
+	return redistest.Start(t)
 }
 
 // requireOrSkip skips the test for lack of bin, or fails it when

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
-	"strconv"
+	"rustypotato/internal/redistest"
 	"testing"
 	"time"
 )
@@ -18,43 +16,7 @@ import (
 // is skipped, unless POTATO_REQUIRE_REDIS=1.
 func startRedis(t *testing.T, extra ...string) string {
 	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("POTATO_REQUIRE_REDIS") == "1" {
-			t.Fatal("redis-server not found and POTATO_REQUIRE_REDIS=1")
-		}
-		t.Skip("redis-server not installed")
-	}
-	for attempt := 0; attempt < 5; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, extra...)
-		cmd := exec.Command(path, args...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		for i := 0; i < 100; i++ {
-			c, err := net.Dial("tcp", addr)
-			if err == nil {
-				c.Close()
-				t.Cleanup(func() {
-					cmd.Process.Kill()
-					cmd.Wait()
-				})
-				return addr
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-	}
-	t.Fatal("redis-server did not start")
-	return ""
+	return redistest.Start(t, extra...)
 }
 
 // rawExchange sends in on a new connection and collects what comes back
