@@ -17,6 +17,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"rustypotato/internal/resp"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,7 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"rustypotato"
+	potato "rustypotato"
 )
 
 // LatencyBuckets are the upper bounds, in seconds, of the per-command
@@ -211,7 +212,7 @@ func (o *observer) feedMonitors(c *Conn, mons []*Conn, args [][]byte) {
 	b = append(b, ']')
 	for _, a := range args {
 		b = append(b, ' ')
-		b = appendRepr(b, a)
+		b = resp.AppendRepr(b, a)
 	}
 	b = append(b, "\r\n"...)
 	for _, m := range mons {
@@ -224,34 +225,6 @@ func (o *observer) feedMonitors(c *Conn, mons []*Conn, args [][]byte) {
 			}
 		}
 	}
-}
-
-// appendRepr appends s quoted as Redis's sdscatrepr does.
-func appendRepr(b, s []byte) []byte {
-	b = append(b, '"')
-	for _, ch := range s {
-		switch ch {
-		case '\\', '"':
-			b = append(b, '\\', ch)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\a':
-			b = append(b, '\\', 'a')
-		case '\b':
-			b = append(b, '\\', 'b')
-		default:
-			if ch >= 0x20 && ch < 0x7f {
-				b = append(b, ch)
-			} else {
-				b = append(b, fmt.Sprintf("\\x%02x", ch)...)
-			}
-		}
-	}
-	return append(b, '"')
 }
 
 // addMonitor makes c a MONITOR client; removeMonitor (on close) undoes it.
