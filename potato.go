@@ -740,6 +740,26 @@ func (d *DB) UpdateKeys(keys []string, fn func(tx *Tx) error) error {
 	return d.do(true, fn, keys...)
 }
 
+// UpdateKeyBytes is UpdateKeys for keys held as bytes (such as a server's
+// command arguments): it locks without converting them to strings.
+func (d *DB) UpdateKeyBytes(keys [][]byte, fn func(tx *Tx) error) error {
+	return d.doBytes(true, fn, keys)
+}
+
+// ViewKeyBytes is ViewKeys for keys held as bytes; see UpdateKeyBytes.
+func (d *DB) ViewKeyBytes(keys [][]byte, fn func(tx *Tx) error) error {
+	return d.doBytes(false, fn, keys)
+}
+
+func (d *DB) doBytes(write bool, fn func(tx *Tx) error, keys [][]byte) error {
+	var buf [4]keyspace.Stripe
+	pre := buf[:0]
+	for _, k := range keys {
+		pre = append(pre, d.c.ks.StripeOfBytes(d.db, k))
+	}
+	return d.c.run(d.db, write, pre, fn)
+}
+
 // ViewKeys is View with the locks of keys taken up front; see UpdateKeys.
 func (d *DB) ViewKeys(keys []string, fn func(tx *Tx) error) error {
 	return d.do(false, fn, keys...)

@@ -60,10 +60,11 @@ type Conn struct {
 	ctx    context.Context // cancelled when the connection closes
 	cancel context.CancelFunc
 
-	keys   []string // scratch: keys of the current command
-	lower  []byte   // scratch: lower-cased command name
-	cur    current
-	runCur func(tx *potato.Tx) error
+	keys    []string // scratch: keys of the current command
+	keyBufs [][]byte // scratch: key arguments of the current command
+	lower   []byte   // scratch: lower-cased command name
+	cur     current
+	runCur  func(tx *potato.Tx) error
 }
 
 func (s *Server) newConn(nc net.Conn) *Conn {
@@ -344,14 +345,14 @@ func (c *Conn) call(cmd *Command, args [][]byte, tx *potato.Tx) {
 			cmd.stats.failed.Add(1)
 		}
 	default:
-		keys := c.keysOf(cmd, args)
+		keys := c.keyArgs(cmd, args)
 		mark := c.w.Len()
 		c.cur = current{cmd: cmd, args: args, mark: mark, db: c.db}
 		var err error
 		if cmd.Flags&flagWrite != 0 {
-			err = c.db.UpdateKeys(keys, c.runCur)
+			err = c.db.UpdateKeyBytes(keys, c.runCur)
 		} else {
-			err = c.db.ViewKeys(keys, c.runCur)
+			err = c.db.ViewKeyBytes(keys, c.runCur)
 		}
 		c.cur = current{}
 		if err != nil {
@@ -378,17 +379,15 @@ func (c *Conn) runCurrent(tx *potato.Tx) error {
 	return c.cur.cmd.run(c, tx, c.cur.args)
 }
 
-// keysOf returns the keys of a command, from its key spec in the table.
-func (c *Conn) keysOf(cmd *Command, args [][]byte) []string {
-	c.keys = c.keys[:0]
+// keyArgs returns the key arguments of a command, from its key spec in
+// the table, without copying them (they alias args).
+func (c *Conn) keyArgs(cmd *Command, args [][]byte) [][]byte {
 	if cmd.keys != nil {
-		for _, k := range cmd.keys(args) {
-			c.keys = append(c.keys, string(k))
-		}
-		return c.keys
+		return cmd.keys(args)
 	}
+	c.keyBufs = c.keyBufs[:0]
 	if cmd.FirstKey <= 0 {
-		return c.keys
+		return c.keyBufs
 	}
 	last := cmd.LastKey
 	if last < 0 {
@@ -396,7 +395,17 @@ func (c *Conn) keysOf(cmd *Command, args [][]byte) []string {
 	}
 	step := max(cmd.Step, 1)
 	for i := cmd.FirstKey; i <= last && i < len(args); i += step {
-		c.keys = append(c.keys, string(args[i]))
+		c.keyBufs = append(c.keyBufs, args[i])
+	}
+	return c.keyBufs
+}
+
+// keysOf returns the keys of a command as strings (ACL checks, EXEC,
+// COMMAND GETKEYS); the per-command lock path uses keyArgs.
+func (c *Conn) keysOf(cmd *Command, args [][]byte) []string {
+	c.keys = c.keys[:0]
+	for _, k := range c.keyArgs(cmd, args) {
+		c.keys = append(c.keys, string(k))
 	}
 	return c.keys
 }

@@ -128,6 +128,12 @@ func (ks *Keyspace) StripeOf(db int, key string) Stripe {
 	return Stripe(db*NumShards + ks.shardOf(key))
 }
 
+// StripeOfBytes is StripeOf for a key held as bytes (the same stripe as
+// for string(key)), so callers need not allocate a string to lock.
+func (ks *Keyspace) StripeOfBytes(db int, key []byte) Stripe {
+	return Stripe(db*NumShards + int(maphash.Bytes(ks.seed, key)%NumShards))
+}
+
 func (ks *Keyspace) shardOf(key string) int {
 	return int(maphash.String(ks.seed, key) % NumShards)
 }
