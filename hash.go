@@ -327,10 +327,8 @@ func (tx *Tx) HKeys(key string) ([]string, error) {
 	if h == nil {
 		return nil, err
 	}
-	out := make([]string, h.Len())
-	for i := range out {
-		out[i] = h.At(i).Name
-	}
+	out := make([]string, 0, h.Len())
+	h.All(func(f keyspace.HashField) bool { out = append(out, f.Name); return true })
 	return out, nil
 }
 
@@ -348,10 +346,8 @@ func (tx *Tx) HVals(key string) ([][]byte, error) {
 	if h == nil {
 		return nil, err
 	}
-	out := make([][]byte, h.Len())
-	for i := range out {
-		out[i] = hashView(h.At(i).Value)
-	}
+	out := make([][]byte, 0, h.Len())
+	h.All(func(f keyspace.HashField) bool { out = append(out, hashView(f.Value)); return true })
 	return out, nil
 }
 
@@ -369,11 +365,11 @@ func (tx *Tx) HGetAll(key string) ([]FieldValue, error) {
 	if h == nil {
 		return nil, err
 	}
-	out := make([]FieldValue, h.Len())
-	for i := range out {
-		f := h.At(i)
-		out[i] = FieldValue{Field: f.Name, Value: hashView(f.Value)}
-	}
+	out := make([]FieldValue, 0, h.Len())
+	h.All(func(f keyspace.HashField) bool {
+		out = append(out, FieldValue{Field: f.Name, Value: hashView(f.Value)})
+		return true
+	})
 	return out, nil
 }
 
@@ -520,9 +516,10 @@ func (tx *Tx) hincrByFloat(key, field string, incr num.LongDouble) (string, erro
 // it filters after the visit, so a call may return no fields and a
 // non-zero cursor. count is how many fields to visit, 0 meaning Redis's
 // default of 10; a negative count gives an ErrInvalidArgument error
-// ("ERR syntax error"). Unlike Redis, a small hash is not returned whole
-// in one call: cursors count slots, not hash buckets. It returns
-// ErrWrongType if key holds another type.
+// ("ERR syntax error"). A cursor is a position in the order of field
+// hashes, which no write disturbs; unlike Redis, a small hash is not
+// returned whole in one call. It returns ErrWrongType if key holds another
+// type.
 func (tx *Tx) HScan(key string, cursor uint64, match string, count int64) ([]FieldValue, uint64, error) {
 	if count < 0 {
 		return nil, 0, errHashSyntax
@@ -534,21 +531,10 @@ func (tx *Tx) HScan(key string, cursor uint64, match string, count int64) ([]Fie
 	if h == nil {
 		return nil, 0, err
 	}
-	// Fields live in a swap-delete slice visited downwards from the
-	// cursor: a delete only moves the last field, already visited, into
-	// the hole, so nothing present throughout can be skipped. A cursor
-	// past the end (fields were deleted) resumes from the end.
-	start := h.Len()
-	if cursor != 0 && cursor < uint64(start) {
-		start = int(cursor)
-	}
-	budget := start
-	if count < int64(budget) {
-		budget = int(count)
-	}
 	var out []FieldValue
 	all := match == "" || match == "*"
-	next := h.Scan(start, budget, func(f keyspace.HashField) {
+	budget := int(min(count, 1<<20))
+	next := h.Scan(cursor, budget, func(f keyspace.HashField) {
 		if all || keyspace.Match(match, f.Name, false) {
 			out = append(out, FieldValue{Field: f.Name, Value: hashView(f.Value)})
 		}
@@ -607,10 +593,15 @@ func (tx *Tx) HRandField(key string, count int64, withValues bool) ([]FieldValue
 		return out, nil
 	}
 	if count >= int64(size) {
-		out := make([]FieldValue, size)
-		for i := range out {
-			out[i] = pick(i)
-		}
+		out := make([]FieldValue, 0, size)
+		h.All(func(f keyspace.HashField) bool {
+			fv := FieldValue{Field: f.Name}
+			if withValues {
+				fv.Value = hashView(f.Value)
+			}
+			out = append(out, fv)
+			return true
+		})
 		return out, nil
 	}
 	// Floyd's algorithm: count distinct slots in O(count) time and space

@@ -387,9 +387,10 @@ func (tx *Tx) LRange(key string, start, stop int64) ([][]byte, error) {
 		return [][]byte{}, nil
 	}
 	out := make([][]byte, 0, hi-lo+1)
-	for i := lo; i <= hi; i++ {
-		out = append(out, listView(l.Index(i)))
-	}
+	l.Range(lo, hi+1, func(_ int, v []byte) bool {
+		out = append(out, listView(v))
+		return true
+	})
 	return out, nil
 }
 
@@ -485,11 +486,12 @@ func (tx *Tx) LRem(key string, count int64, value []byte) (int64, error) {
 	n := l.Len()
 	var idx []int // positions to remove, ascending
 	if count >= 0 {
-		for i := 0; i < n && (count == 0 || int64(len(idx)) < count); i++ {
-			if bytes.Equal(l.Index(i), value) {
+		l.Range(0, n, func(i int, v []byte) bool {
+			if bytes.Equal(v, value) {
 				idx = append(idx, i)
 			}
-		}
+			return count == 0 || int64(len(idx)) < count
+		})
 	} else {
 		// -count overflows for math.MinInt64; any limit >= n is the same.
 		limit := int64(math.MaxInt64)
@@ -635,16 +637,22 @@ func (tx *Tx) LInsert(key string, pos InsertPosition, pivot, value []byte) (int6
 		return 0, err
 	}
 	l := e.List
-	for i := 0; i < l.Len(); i++ {
-		if bytes.Equal(l.Index(i), pivot) {
-			if pos == InsertAfter {
-				i++
-			}
-			tx.linsert(key, "linsert", e, i, own(value))
-			return int64(l.Len()), nil
+	at := -1
+	l.Range(0, l.Len(), func(i int, v []byte) bool {
+		if bytes.Equal(v, pivot) {
+			at = i
+			return false
 		}
+		return true
+	})
+	if at < 0 {
+		return -1, nil
 	}
-	return -1, nil
+	if pos == InsertAfter {
+		at++
+	}
+	tx.linsert(key, "linsert", e, at, own(value))
+	return int64(l.Len()), nil
 }
 
 // LInsert inserts value before or after pivot in the list at key

@@ -42,8 +42,13 @@ const (
 	// EditHSet sets hash field Field from Before (nil if new) to After.
 	EditHSet
 	// EditHDel removes hash field Field, whose value was Before, from
-	// slot Index (undo puts it back there, so HSCAN cursors stay valid).
+	// position Index of a flat hash's order (-1 otherwise; undo puts it
+	// back there).
 	EditHDel
+	// EditHConvert moves a hash from the flat encoding (small, in
+	// insertion order) to the map: no change of its contents, recorded
+	// so that undo restores the encoding and the order.
+	EditHConvert
 	// EditLPush and EditRPush add After at the head or tail of a list.
 	EditLPush
 	EditRPush

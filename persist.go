@@ -420,16 +420,17 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 			b.PutString(at.pdb, at.key, ed.Deadline, ed.After)
 		case keyspace.KindHash:
 			b.PutMeta(at.pdb, at.key, store.KindHash, ed.Deadline)
-			for i := 0; i < e.Hash.Len(); i++ {
-				f := e.Hash.At(i)
+			e.Hash.All(func(f keyspace.HashField) bool {
 				b.PutField(at.pdb, at.key, f.Name, f.Value)
-			}
+				return true
+			})
 			t.mat[at] = struct{}{}
 		case keyspace.KindList:
 			b.PutMeta(at.pdb, at.key, store.KindList, ed.Deadline)
-			for i := 0; i < e.List.Len(); i++ {
-				b.PutElem(at.pdb, at.key, e.List.Base+int64(i), e.List.Index(i))
-			}
+			e.List.Range(0, e.List.Len(), func(i int, v []byte) bool {
+				b.PutElem(at.pdb, at.key, e.List.Base+int64(i), v)
+				return true
+			})
 			t.mat[at] = struct{}{}
 		}
 	case EditDel:

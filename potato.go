@@ -514,6 +514,8 @@ func (tx *Tx) undo(db int, key string, ed *Edit) {
 		}
 	case EditHDel:
 		e.Hash.Restore(ed.Field, ed.Before, ed.Index)
+	case EditHConvert:
+		e.Hash.Flatten(ed.prev.Hash)
 	case EditLPush:
 		e.List.PopFront()
 	case EditRPush:
@@ -605,16 +607,21 @@ func (tx *Tx) expire(key, op string, e *keyspace.Entry, at int64) {
 }
 
 func (tx *Tx) hset(key, op string, e *keyspace.Entry, field string, v []byte) (existed bool) {
+	if e.Hash.WouldConvert(field, len(v)) {
+		// Leaving the flat encoding is no change of the value, but its
+		// undo must restore the encoding and the order of the fields.
+		tx.record(key, op, Edit{Kind: EditHConvert, prev: &keyspace.Entry{Kind: keyspace.KindHash, Hash: e.Hash.Clone()}})
+	}
 	old, existed := e.Hash.Set(field, v)
 	tx.record(key, op, Edit{Kind: EditHSet, Field: field, Before: old, After: v})
 	return existed
 }
 
 func (tx *Tx) hdel(key, op string, e *keyspace.Entry, field string) bool {
-	slot, existed := e.Hash.Slot(field)
+	i := e.Hash.Index(field)
+	old, existed := e.Hash.Del(field)
 	if existed {
-		old, _ := e.Hash.Del(field)
-		tx.record(key, op, Edit{Kind: EditHDel, Field: field, Index: slot, Before: old})
+		tx.record(key, op, Edit{Kind: EditHDel, Field: field, Index: i, Before: old})
 	}
 	return existed
 }

@@ -204,25 +204,46 @@ func (ks *Keyspace) ForWrite(db int, key string) *Entry {
 	if e == nil {
 		return nil
 	}
-	c := e.Clone()
+	c := e.cloneFrozen()
 	ks.Put(db, key, c)
 	return c
 }
 
-// Clone returns a deep copy of e (its container values are copied).
+// Clone returns a copy of e whose value may be modified independently of
+// e's, in O(1) (containers share structure until written). The caller
+// holds e exclusively: e is in the top layer and its stripe is
+// write-locked.
 func (e *Entry) Clone() *Entry {
-	c := *e
-	c.slot = -1
-	// Cap the copy's string so that an APPEND to either entry reallocates
-	// instead of writing into bytes the other one shares.
-	c.Str = e.Str[:len(e.Str):len(e.Str)]
+	c := e.shallow()
 	if e.Hash != nil {
 		c.Hash = e.Hash.Clone()
 	}
 	if e.List != nil {
 		c.List = e.List.Clone()
 	}
-	return &c
+	return c
+}
+
+// cloneFrozen is Clone for an entry of a frozen layer, which is never
+// modified again and may be read (and cloned) by several branches at once.
+func (e *Entry) cloneFrozen() *Entry {
+	c := e.shallow()
+	if e.Hash != nil {
+		c.Hash = e.Hash.CloneFrozen()
+	}
+	if e.List != nil {
+		c.List = e.List.CloneFrozen()
+	}
+	return c
+}
+
+func (e *Entry) shallow() *Entry {
+	c := &Entry{Kind: e.Kind, ExpireAt: e.ExpireAt, Version: e.Version, slot: -1}
+	c.lru = e.LastAccess()
+	// Cap the copy's string so that an APPEND to either entry reallocates
+	// instead of writing into bytes the other one shares.
+	c.Str = e.Str[:len(e.Str):len(e.Str)]
+	return c
 }
 
 // Put stores e under key in the top layer, replacing any entry there. It
