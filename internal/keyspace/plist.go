@@ -306,7 +306,7 @@ func (n *plNode) insert(owner uint64, i int, v []byte) (*plNode, *plNode) {
 	switch {
 	case j+1 == len(n.kids)-1 && b != nil:
 		last := n.kids[len(n.kids)-1]
-		n.kids = n.kids[:len(n.kids)-1:len(n.kids)-1]
+		n.kids = n.kids[: len(n.kids)-1 : len(n.kids)-1]
 		n.size -= last.size
 		return n, &plNode{owner: owner, size: last.size, kids: []*plNode{last}}
 	case j == 0:
