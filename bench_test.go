@@ -223,3 +223,53 @@ func BenchmarkXsyncStoreParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkHSet sets one field of a 10-field (flat) hash and one of a
+// 10k-field one; BenchmarkHGet reads them.
+func BenchmarkHSet(b *testing.B) {
+	for _, n := range []int{10, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			d := openBenchDB(b)
+			for i := 0; i < n; i++ {
+				d.HSet("h", FieldValue{Field: fmt.Sprint("f", i), Value: []byte("v")})
+			}
+			v := []byte("value")
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				d.HSet("h", FieldValue{Field: "f5", Value: v})
+			}
+		})
+	}
+}
+
+func BenchmarkHGet(b *testing.B) {
+	for _, n := range []int{10, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			d := openBenchDB(b)
+			for i := 0; i < n; i++ {
+				d.HSet("h", FieldValue{Field: fmt.Sprint("f", i), Value: []byte("v")})
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				d.HGet("h", "f5")
+			}
+		})
+	}
+}
+
+// BenchmarkListPushPopLong pushes and pops at both ends of a 100k list.
+func BenchmarkListPushPopLong(b *testing.B) {
+	d := openBenchDB(b)
+	for i := 0; i < 100000; i++ {
+		d.RPush("l", []byte("x"))
+	}
+	v := []byte("v")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d.LPush("l", v)
+		d.RPop("l")
+	}
+}

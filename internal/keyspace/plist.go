@@ -154,8 +154,16 @@ func (l *PList) Remove(i int) []byte {
 	for !n.leaf() && len(n.kids) == 1 {
 		n = n.kids[0]
 	}
-	if n.size == 0 {
+	switch {
+	case n.size == 0:
 		n = nil
+	case n.leaf() && len(n.ring) > 8 && n.size < len(n.ring)/4 && n.owner == l.owner:
+		// A list shrunk to one leaf gives back its ring. (Inner leaves
+		// keep theirs: at an end they are being drained or refilled, and
+		// mergeSmall compacts them elsewhere.)
+		r := make([][]byte, len(n.ring)/2)
+		n.copyTo(r)
+		n.ring, n.head = r, 0
 	}
 	l.root = n
 	return v
@@ -239,17 +247,21 @@ func (n *plNode) leafRemove(i int) []byte {
 		n.put(n.size-1, nil)
 	}
 	n.size--
-	if len(n.ring) > 8 && n.size < len(n.ring)/4 {
-		r := make([][]byte, len(n.ring)/2)
-		n.copyTo(r)
-		n.ring, n.head = r, 0
-	}
 	return v
 }
 
 func newLeaf(owner uint64, elems [][]byte) *plNode {
 	n := &plNode{owner: owner, size: len(elems), ring: make([][]byte, ringCap(len(elems)+1))}
 	copy(n.ring, elems)
+	return n
+}
+
+// newLeafCap returns a leaf of full capacity holding v: where a long list
+// grows at one end, so the leaf fills without growing its ring step by
+// step.
+func newLeafCap(owner uint64, v []byte) *plNode {
+	n := &plNode{owner: owner, size: 1, ring: make([][]byte, plLeafMax)}
+	n.ring[0] = v
 	return n
 }
 
@@ -264,11 +276,12 @@ func (n *plNode) insert(owner uint64, i int, v []byte) (*plNode, *plNode) {
 		}
 		// Full. At either end start a new leaf, so that pushes fill
 		// leaves completely; in the middle split in halves.
+		// The new leaf gets full capacity: pushes at this end go on.
 		switch i {
 		case n.size:
-			return n, newLeaf(owner, [][]byte{v})
+			return n, newLeafCap(owner, v)
 		case 0:
-			return newLeaf(owner, [][]byte{v}), n
+			return newLeafCap(owner, v), n
 		}
 		elems := make([][]byte, n.size)
 		n.copyTo(elems)
