@@ -1,12 +1,26 @@
-// Package keyspace holds RustyPotato's in-memory data: a chain of layers of
-// concurrent maps, the striped locks that guard them, the per-shard key
-// slices that make SCAN cursors stable, and the active-expiry index.
+// Package keyspace holds RustyPotato's in-memory data: for each branch, a
+// chain of layers of concurrent maps per database, the striped locks that
+// guard them, the per-shard key slices that make SCAN cursors stable, and
+// the active-expiry index.
 //
 // It knows nothing of commands or of the mutation path: package potato
 // decides what to change and records it; this package only stores. Every
 // method that reads or writes an entry requires the caller to hold the
-// stripe lock of that key (read or write as documented), except where a
-// method says it locks by itself.
+// stripe lock of that key in the branch (read or write as documented),
+// except where a method says it locks by itself.
+//
+// # Layers
+//
+// A Keyspace is one branch. Each of its 16 databases is a chain of
+// Layers: writes go to the top layer; reads fall through to the parents.
+// Fork freezes the top layers and gives both branches new empty tops over
+// them, in O(1) of the data. A frozen layer is never modified again
+// (except by Fold, which merges a layer into its parent under the locks of
+// every branch that can see it), so several branches read it without
+// sharing locks. A key deleted in a layer over a parent that still holds
+// it is a tombstone. Containers are persistent structures: copying a
+// value up from a frozen layer costs O(1), and its first write copies one
+// path.
 package keyspace
 
 import (
@@ -38,7 +52,8 @@ const (
 )
 
 // Entry is one key's value and metadata. Its fields are guarded by the
-// stripe lock of its key.
+// stripe lock of its key. An entry in a frozen layer is never modified
+// (but for its access clock, which is atomic).
 type Entry struct {
 	Kind     Kind
 	Str      []byte // KindString; never modified in place within len(Str)
@@ -48,6 +63,10 @@ type Entry struct {
 	Version  uint64 // seq of the last mutation of this key (for WATCH)
 	lru      int64  // last access, Unix seconds; atomic (readers touch it)
 	slot     int32  // index of the key in its shard's key slice
+	// CopiedUp is set on an entry that ForWrite copied up from a parent
+	// layer, until the key's value is replaced whole: persistence writes
+	// such a container as changes over the parent's.
+	CopiedUp bool
 }
 
 // Expired reports whether e has a deadline at or before now (Unix ms).
@@ -74,12 +93,29 @@ type Stripe uint32
 // DB returns the database the stripe belongs to.
 func (s Stripe) DB() int { return int(s) / NumShards }
 
-// Keyspace is one branch's view of the data: its lock stripes and its top
-// layer. Methods are safe for concurrent use under the locking rules above.
+// Shard returns the shard of the stripe within its database.
+func (s Stripe) Shard() int { return int(s) % NumShards }
+
+// Seed is the hash seed that places keys in shards. Every branch of one
+// store uses the same seed, since they share layers.
+type Seed struct{ s maphash.Seed }
+
+// NewSeed returns a new random seed.
+func NewSeed() Seed { return Seed{maphash.MakeSeed()} }
+
+// Keyspace is one branch's view of the data: its lock stripes and the top
+// layer of each database. Methods are safe for concurrent use under the
+// locking rules above.
 type Keyspace struct {
 	seed  maphash.Seed
 	locks [NumDBs * NumShards]stripeLock
-	top   *Layer
+	dbs   [NumDBs]*Layer
+	// pcur holds, per database and frozen layer of its chain, how far
+	// active expiry got in each shard of the layer's sorted deadlines.
+	// A database's map changes only under every stripe of the database
+	// (Fork, Fold); an element of a cursor array only under its
+	// stripe's write lock.
+	pcur [NumDBs]map[*Layer]*[NumShards]int32
 }
 
 type stripeLock struct {
@@ -91,36 +127,171 @@ type stripeLock struct {
 	_            [24]byte // keep neighbouring stripes off one cache line
 }
 
-// Layer is one level of the chain: writes go to the top layer, reads fall
-// through to parents.
+// layerSerial numbers layers, for SCAN cursors to recognise them.
+var layerSerial atomic.Uint64
+
+// Layer is one level of a database's chain. The top layer of a branch is
+// written under the branch's stripe locks; a frozen layer (any other) is
+// read-only.
 type Layer struct {
 	parent *Layer
-	dbs    [NumDBs]*layerDB
-}
-
-type layerDB struct {
-	m      *xsync.Map[string, *Entry]
-	count  atomic.Int64
-	shards [NumShards]shard
+	serial uint64
+	// Space is the owner's name for the layer (persistence stores each
+	// layer under its own space number); the keyspace never reads it.
+	Space uint64
+	m     *xsync.Map[string, *Entry]
+	// count and expiring are the number of keys, and of keys with a
+	// deadline, in the view through this layer (its parents included):
+	// DBSIZE and INFO keyspace of a branch, in O(1).
+	count    atomic.Int64
+	expiring atomic.Int64
+	shards   [NumShards]shard
+	// sorted holds a frozen layer's pending deadlines per shard in
+	// order, built on first use by active expiry (whose cursors for the
+	// layer live in each branch's pcur).
+	sorted [NumShards]atomic.Pointer[[]expItem]
 }
 
 type shard struct {
-	keys     []string // swap-delete slice; an entry's slot indexes it
+	keys     []string // swap-delete slice of stored keys (not tombstones); an entry's slot indexes it
 	exp      expHeap  // active-expiry index, may hold stale items
-	expiring int      // live keys in this shard with a deadline
+	expiring int      // entries stored in this shard with a deadline
 }
 
-func newLayerDB() *layerDB {
-	return &layerDB{m: xsync.NewMap[string, *Entry]()}
+// NewLayer returns an empty layer over parent (nil for a bottom layer),
+// holding the same view as parent until written.
+func NewLayer(parent *Layer) *Layer {
+	l := &Layer{parent: parent, serial: layerSerial.Add(1), m: xsync.NewMap[string, *Entry]()}
+	if parent != nil {
+		l.count.Store(parent.count.Load())
+		l.expiring.Store(parent.expiring.Load())
+	}
+	return l
 }
 
-// New returns an empty keyspace with a single layer.
-func New() *Keyspace {
-	ks := &Keyspace{seed: maphash.MakeSeed(), top: &Layer{}}
-	for i := range ks.top.dbs {
-		ks.top.dbs[i] = newLayerDB()
+// Parent returns the layer below l, nil for a bottom layer.
+func (l *Layer) Parent() *Layer { return l.parent }
+
+// Serial returns a number that identifies l among the process's layers.
+func (l *Layer) Serial() uint64 { return l.serial }
+
+// Len returns the number of keys in the view through l.
+func (l *Layer) Len() int { return int(l.count.Load()) }
+
+// Stored returns the number of keys (not tombstones) stored in l itself.
+// The caller holds every stripe of l's database, or l is frozen.
+func (l *Layer) Stored() int {
+	n := 0
+	for i := range l.shards {
+		n += len(l.shards[i].keys)
+	}
+	return n
+}
+
+// Entries calls fn for every entry stored in l itself, tombstones
+// included, until fn returns false. The caller holds every stripe of l's
+// database in every branch that writes l, or l is frozen.
+func (l *Layer) Entries(fn func(key string, e *Entry) bool) {
+	l.m.Range(fn)
+}
+
+// Lookup returns the entry stored in l itself for key (possibly a
+// tombstone), or nil.
+func (l *Layer) Lookup(key string) *Entry {
+	e, _ := l.m.Load(key)
+	return e
+}
+
+// New returns an empty keyspace (a branch of its own) with one layer per
+// database.
+func New() *Keyspace { return NewWithSeed(NewSeed()) }
+
+// NewWithSeed returns an empty keyspace that shards keys with seed, so that
+// it can share layers with other keyspaces of that seed.
+func NewWithSeed(seed Seed) *Keyspace {
+	ks := &Keyspace{seed: seed.s}
+	for i := range ks.dbs {
+		ks.dbs[i] = NewLayer(nil)
 	}
 	return ks
+}
+
+// Seed returns the keyspace's shard seed.
+func (ks *Keyspace) Seed() Seed { return Seed{ks.seed} }
+
+// Top returns the top layer of database db. The caller holds a stripe of
+// db (any), or every stripe for a consistent view of the chain.
+func (ks *Keyspace) Top(db int) *Layer { return ks.dbs[db] }
+
+// SetTop makes l the top layer of database db (a keyspace being built at
+// restart, or Fold). The caller holds every stripe of db, or is the only
+// user.
+func (ks *Keyspace) SetTop(db int, l *Layer) { ks.dbs[db] = l }
+
+// Depth returns the number of layers in database db's chain.
+func (ks *Keyspace) Depth(db int) int {
+	n := 0
+	for l := ks.dbs[db]; l != nil; l = l.parent {
+		n++
+	}
+	return n
+}
+
+// Fork freezes the top layer of every database and returns a new branch
+// whose databases are new layers over them, as this one's become: both
+// see the same data, in O(1). The caller holds every stripe of ks for
+// writing (LockAll).
+func (ks *Keyspace) Fork() *Keyspace {
+	nk := &Keyspace{seed: ks.seed}
+	for db := range ks.dbs {
+		p := ks.dbs[db]
+		ks.dbs[db] = NewLayer(p)
+		nk.dbs[db] = NewLayer(p)
+	}
+	// Active expiry of each branch starts at the front of the frozen
+	// layers' deadlines; deeper layers' cursors carry over.
+	for db := range ks.dbs {
+		nk.pcur[db] = make(map[*Layer]*[NumShards]int32, len(ks.pcur[db])+1)
+		for l, c := range ks.pcur[db] {
+			cc := *c
+			nk.pcur[db][l] = &cc
+		}
+		if ks.pcur[db] == nil {
+			ks.pcur[db] = make(map[*Layer]*[NumShards]int32)
+		}
+		p := ks.dbs[db].parent
+		ks.pcur[db][p] = new([NumShards]int32)
+		nk.pcur[db][p] = new([NumShards]int32)
+	}
+	return nk
+}
+
+// LockAll write-locks every stripe of the branch, in order.
+func (ks *Keyspace) LockAll() {
+	for i := range ks.locks {
+		ks.locks[i].Lock()
+	}
+}
+
+// UnlockAll releases what LockAll took.
+func (ks *Keyspace) UnlockAll() {
+	for i := len(ks.locks) - 1; i >= 0; i-- {
+		ks.locks[i].Unlock()
+	}
+}
+
+// RLockAll read-locks every stripe of the branch, in order.
+func (ks *Keyspace) RLockAll() {
+	for i := range ks.locks {
+		ks.locks[i].RLock()
+	}
+}
+
+// RUnlockAll releases what RLockAll took.
+func (ks *Keyspace) RUnlockAll() {
+	for i := len(ks.locks) - 1; i >= 0; i-- {
+		ks.locks[i].RUnlock()
+	}
 }
 
 // StripeOf returns the lock stripe that guards key in database db.
@@ -178,8 +349,12 @@ func (ks *Keyspace) UnlockDB(db int) {
 // write). The entry belongs to a parent layer when the key has not been
 // written in the top layer: call ForWrite before modifying it.
 func (ks *Keyspace) Get(db int, key string) *Entry {
-	for l := ks.top; l != nil; l = l.parent {
-		if e, ok := l.dbs[db].m.Load(key); ok {
+	return viewGet(ks.dbs[db], key)
+}
+
+func viewGet(l *Layer, key string) *Entry {
+	for ; l != nil; l = l.parent {
+		if e, ok := l.m.Load(key); ok {
 			if e.Kind == KindTombstone {
 				return nil
 			}
@@ -189,23 +364,33 @@ func (ks *Keyspace) Get(db int, key string) *Entry {
 	return nil
 }
 
+// InTop reports whether e, an entry of database db's view, is stored in
+// the top layer (and so may be modified under the stripe's write lock).
+func (ks *Keyspace) InTop(db int, key string, e *Entry) bool {
+	te, ok := ks.dbs[db].m.Load(key)
+	return ok && te == e
+}
+
 // ForWrite returns the entry for key in the top layer, copying it up from a
-// parent layer first if needed (cost: that value only). It returns nil when
-// the key does not exist. The caller holds the key's stripe for writing.
+// parent layer first if needed (cost: O(1); containers share structure).
+// It returns nil when the key does not exist. The caller holds the key's
+// stripe for writing.
 func (ks *Keyspace) ForWrite(db int, key string) *Entry {
-	ldb := ks.top.dbs[db]
-	if e, ok := ldb.m.Load(key); ok {
+	top := ks.dbs[db]
+	if e, ok := top.m.Load(key); ok {
 		if e.Kind == KindTombstone {
 			return nil
 		}
 		return e
 	}
-	e := ks.Get(db, key)
+	e := viewGet(top.parent, key)
 	if e == nil {
 		return nil
 	}
 	c := e.cloneFrozen()
-	ks.Put(db, key, c)
+	c.CopiedUp = true
+	// The view does not change: the key was there and stays.
+	ks.store(db, key, c, nil, e)
 	return c
 }
 
@@ -224,8 +409,10 @@ func (e *Entry) Clone() *Entry {
 	return c
 }
 
-// cloneFrozen is Clone for an entry of a frozen layer, which is never
+// CloneFrozen is Clone for an entry of a frozen layer, which is never
 // modified again and may be read (and cloned) by several branches at once.
+func (e *Entry) CloneFrozen() *Entry { return e.cloneFrozen() }
+
 func (e *Entry) cloneFrozen() *Entry {
 	c := e.shallow()
 	if e.Hash != nil {
@@ -247,13 +434,28 @@ func (e *Entry) shallow() *Entry {
 }
 
 // Put stores e under key in the top layer, replacing any entry there. It
-// keeps the key's slot and the expiry index up to date. The caller holds
-// the key's stripe for writing and must not reuse e for another key.
+// keeps the key's slot, the view's counts and the expiry index up to date.
+// The caller holds the key's stripe for writing and must not reuse e for
+// another key.
 func (ks *Keyspace) Put(db int, key string, e *Entry) {
-	ldb := ks.top.dbs[db]
-	sh := &ldb.shards[ks.shardOf(key)]
-	old, ok := ldb.m.Load(key)
-	if ok && old.Kind != KindTombstone {
+	top := ks.dbs[db]
+	old, _ := top.m.Load(key)
+	var view *Entry // the key's entry in the view before the put
+	switch {
+	case old != nil && old.Kind != KindTombstone:
+		view = old
+	case old == nil && top.parent != nil:
+		view = viewGet(top.parent, key)
+	}
+	ks.store(db, key, e, old, view)
+}
+
+// store puts e in the top layer given the entry stored there before (old,
+// possibly a tombstone) and the view's entry before (view).
+func (ks *Keyspace) store(db int, key string, e, old, view *Entry) {
+	top := ks.dbs[db]
+	sh := &top.shards[ks.shardOf(key)]
+	if old != nil && old.Kind != KindTombstone {
 		e.slot = old.slot
 		if old.ExpireAt != 0 {
 			sh.expiring--
@@ -261,23 +463,35 @@ func (ks *Keyspace) Put(db int, key string, e *Entry) {
 	} else {
 		e.slot = int32(len(sh.keys))
 		sh.keys = append(sh.keys, key)
-		ldb.count.Add(1)
+	}
+	if view == nil {
+		top.count.Add(1)
+	}
+	if d := b2i(e.ExpireAt != 0) - b2i(view != nil && view.ExpireAt != 0); d != 0 {
+		top.expiring.Add(d)
 	}
 	if e.ExpireAt != 0 {
 		sh.expiring++
-		if !ok || old.ExpireAt != e.ExpireAt {
+		if old == nil || old.ExpireAt != e.ExpireAt {
 			heap.Push(&sh.exp, expItem{at: e.ExpireAt, key: key})
 		}
 	}
-	ldb.m.Store(key, e)
-	sh.compactExp(ldb)
+	top.m.Store(key, e)
+	sh.compactExp(top)
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // SetExpire changes the deadline of e, which is key's entry in the top layer
 // (from Get after ForWrite, or just Put). at == 0 removes the deadline.
 func (ks *Keyspace) SetExpire(db int, key string, e *Entry, at int64) {
-	ldb := ks.top.dbs[db]
-	sh := &ldb.shards[ks.shardOf(key)]
+	top := ks.dbs[db]
+	sh := &top.shards[ks.shardOf(key)]
 	if e.ExpireAt != 0 {
 		sh.expiring--
 	}
@@ -287,111 +501,129 @@ func (ks *Keyspace) SetExpire(db int, key string, e *Entry, at int64) {
 			heap.Push(&sh.exp, expItem{at: at, key: key})
 		}
 	}
+	if d := b2i(at != 0) - b2i(e.ExpireAt != 0); d != 0 {
+		top.expiring.Add(d)
+	}
 	e.ExpireAt = at
-	sh.compactExp(ldb)
+	sh.compactExp(top)
 }
 
 // Delete removes key from the branch: from the top layer, and by a
 // tombstone when a parent layer still holds it. It returns the removed
 // entry (nil if there was none). The caller holds the stripe for writing.
 func (ks *Keyspace) Delete(db int, key string) *Entry {
-	ldb := ks.top.dbs[db]
-	sh := &ldb.shards[ks.shardOf(key)]
+	top := ks.dbs[db]
 	var removed *Entry
-	if e, ok := ldb.m.Load(key); ok && e.Kind != KindTombstone {
+	e, inTop := top.m.Load(key)
+	if inTop && e.Kind != KindTombstone {
 		removed = e
-		// Swap-delete from the shard's key slice.
-		last := len(sh.keys) - 1
-		if int(e.slot) != last {
-			moved := sh.keys[last]
-			sh.keys[e.slot] = moved
-			if me, ok := ldb.m.Load(moved); ok {
-				me.slot = e.slot
-			}
-		}
-		sh.keys[last] = ""
-		sh.keys = sh.keys[:last]
-		ldb.count.Add(-1)
-		if e.ExpireAt != 0 {
-			sh.expiring--
-		}
-		ldb.m.Delete(key)
+		top.unlink(ks.shardOf(key), key, e)
+		top.m.Delete(key)
 	}
-	if ks.top.parent != nil {
-		if pe := ks.parentGet(db, key); pe != nil {
+	if top.parent != nil && !(inTop && e.Kind == KindTombstone) {
+		if pe := viewGet(top.parent, key); pe != nil {
 			if removed == nil {
 				removed = pe
 			}
-			ldb.m.Store(key, &Entry{Kind: KindTombstone, slot: -1})
+			top.m.Store(key, &Entry{Kind: KindTombstone, slot: -1})
+		}
+	}
+	if removed != nil {
+		top.count.Add(-1)
+		if removed.ExpireAt != 0 {
+			top.expiring.Add(-1)
 		}
 	}
 	return removed
 }
 
-func (ks *Keyspace) parentGet(db int, key string) *Entry {
-	for l := ks.top.parent; l != nil; l = l.parent {
-		if e, ok := l.dbs[db].m.Load(key); ok {
-			if e.Kind == KindTombstone {
-				return nil
-			}
-			return e
+// unlink removes e, stored under key in shard i, from the shard's key
+// slice and deadline count (not from the map).
+func (l *Layer) unlink(i int, key string, e *Entry) {
+	sh := &l.shards[i]
+	last := len(sh.keys) - 1
+	if int(e.slot) != last {
+		moved := sh.keys[last]
+		sh.keys[e.slot] = moved
+		if me, ok := l.m.Load(moved); ok {
+			me.slot = e.slot
 		}
 	}
-	return nil
+	sh.keys[last] = ""
+	sh.keys = sh.keys[:last]
+	if e.ExpireAt != 0 {
+		sh.expiring--
+	}
 }
 
 // Len returns the number of keys in database db, counting keys whose
 // deadline has passed but that are not yet removed (like Redis's DBSIZE).
 // It takes no lock.
 func (ks *Keyspace) Len(db int) int {
-	return int(ks.top.dbs[db].count.Load())
+	return int(ks.dbs[db].count.Load())
 }
 
-// Expiring returns the number of keys with a deadline in database db. The
-// caller holds no locks; the figure is a snapshot.
+// Expiring returns the number of keys with a deadline in database db. It
+// takes no lock; the figure is a snapshot.
 func (ks *Keyspace) Expiring(db int) int {
-	n := 0
-	ldb := ks.top.dbs[db]
-	for i := range ldb.shards {
-		s := Stripe(db*NumShards + i)
-		ks.RLock(s)
-		n += ldb.shards[i].expiring
-		ks.RUnlock(s)
-	}
-	return n
+	return int(ks.dbs[db].expiring.Load())
 }
 
 // DBData is the detached contents of one database, as returned by Flush.
-type DBData struct{ l *layerDB }
+type DBData struct{ l *Layer }
+
+// Top returns the top layer of the detached contents.
+func (d DBData) Top() *Layer { return d.l }
 
 // Flush empties database db in O(1) and returns its old contents, which
 // Restore puts back (to undo a flush in a rolled-back transaction). The
-// caller holds every stripe of db.
+// new contents are a bottom layer: a flushed branch no longer reads its
+// parents. The caller holds every stripe of db.
 func (ks *Keyspace) Flush(db int) DBData {
-	old := ks.top.dbs[db]
-	ks.top.dbs[db] = newLayerDB()
+	old := ks.dbs[db]
+	ks.dbs[db] = NewLayer(nil)
 	return DBData{l: old}
 }
 
 // Restore replaces database db's contents with d. The caller holds every
 // stripe of db.
 func (ks *Keyspace) Restore(db int, d DBData) {
-	ks.top.dbs[db] = d.l
+	ks.dbs[db] = d.l
 }
 
 // Swap exchanges the contents of databases a and b. The caller holds every
 // stripe of both (LockDB, lower index first).
 func (ks *Keyspace) Swap(a, b int) {
-	ks.top.dbs[a], ks.top.dbs[b] = ks.top.dbs[b], ks.top.dbs[a]
+	ks.dbs[a], ks.dbs[b] = ks.dbs[b], ks.dbs[a]
 }
 
-// ShardKeys calls fn for each key of stripe s's shard in database s.DB(),
-// in slot order. The caller holds s (read or write); fn must not modify
-// the keyspace.
-func (ks *Keyspace) ShardKeys(s Stripe, fn func(key string, e *Entry) bool) bool {
-	ldb := ks.top.dbs[s.DB()]
-	for _, k := range ldb.shards[int(s)%NumShards].keys {
-		e, _ := ldb.m.Load(k)
+// LayerAt returns the layer at depth d (0 is the top) of database db's
+// chain, nil past the bottom.
+func (ks *Keyspace) LayerAt(db, d int) *Layer {
+	l := ks.dbs[db]
+	for ; l != nil && d > 0; d-- {
+		l = l.parent
+	}
+	return l
+}
+
+// Shadowed reports whether a layer above l in database db's chain stores
+// key (an entry or a tombstone): then l's entry for key is not the view's.
+func (ks *Keyspace) Shadowed(db int, l *Layer, key string) bool {
+	for x := ks.dbs[db]; x != nil && x != l; x = x.parent {
+		if _, ok := x.m.Load(key); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ShardKeys calls fn for each key stored in shard i of l, in slot order,
+// until fn returns false. The caller holds the stripe of that shard in
+// the branch (read or write), or l is frozen; fn must not modify l.
+func (l *Layer) ShardKeys(i int, fn func(key string, e *Entry) bool) bool {
+	for _, k := range l.shards[i].keys {
+		e, _ := l.m.Load(k)
 		if !fn(k, e) {
 			return false
 		}
@@ -399,66 +631,113 @@ func (ks *Keyspace) ShardKeys(s Stripe, fn func(key string, e *Entry) bool) bool
 	return true
 }
 
-// ScanShard visits keys of stripe s from slot next-1 down to 0, at most
-// max of them, and returns the slot to resume from (0 when the shard is
-// done). next == 0 starts at the end. Visiting slots downwards keeps every
-// key present throughout the scan reachable: a delete only moves the last
-// key (already visited) into the hole. The caller holds s.
-func (ks *Keyspace) ScanShard(s Stripe, next, max int, fn func(key string, e *Entry)) int {
-	ldb := ks.top.dbs[s.DB()]
-	keys := ldb.shards[int(s)%NumShards].keys
+// ScanShard visits keys stored in shard i of l from slot next-1 down to 0,
+// at most max of them, and returns the slot to resume from (0 when the
+// shard is done). next == 0 starts at the end. Visiting slots downwards
+// keeps every key present throughout the scan reachable: a delete only
+// moves the last key (already visited) into the hole. Locking as for
+// ShardKeys.
+func (l *Layer) ScanShard(i, next, max int, fn func(key string, e *Entry)) int {
+	keys := l.shards[i].keys
 	if next == 0 || next > len(keys) {
 		next = len(keys)
 	}
 	for ; next > 0 && max > 0; max-- {
 		next--
 		k := keys[next]
-		e, _ := ldb.m.Load(k)
+		e, _ := l.m.Load(k)
 		fn(k, e)
 	}
 	return next
 }
 
-// ShardLen returns the number of keys in stripe s's shard. The caller holds s.
-func (ks *Keyspace) ShardLen(s Stripe) int {
-	return len(ks.top.dbs[s.DB()].shards[int(s)%NumShards].keys)
-}
+// ShardLen returns the number of keys stored in shard i of l. Locking as
+// for ShardKeys.
+func (l *Layer) ShardLen(i int) int { return len(l.shards[i].keys) }
 
-// KeyAt returns the key in slot i of stripe s's shard. The caller holds s.
-func (ks *Keyspace) KeyAt(s Stripe, i int) (string, *Entry) {
-	ldb := ks.top.dbs[s.DB()]
-	k := ldb.shards[int(s)%NumShards].keys[i]
-	e, _ := ldb.m.Load(k)
+// KeyAt returns the key in slot j of shard i of l. Locking as for
+// ShardKeys.
+func (l *Layer) KeyAt(i, j int) (string, *Entry) {
+	k := l.shards[i].keys[j]
+	e, _ := l.m.Load(k)
 	return k, e
 }
 
-// NextDeadline returns the earliest deadline recorded in stripe s's
-// expiry index, possibly stale, or 0. The caller holds s.
+// NextDeadline returns the earliest deadline recorded for stripe s in the
+// expiry index of the top layer or of the frozen layers below (where
+// active expiry has not passed yet), possibly stale, or 0. The caller
+// holds s.
 func (ks *Keyspace) NextDeadline(s Stripe) int64 {
-	sh := &ks.top.dbs[s.DB()].shards[int(s)%NumShards]
-	if len(sh.exp) == 0 {
-		return 0
+	db, i := s.DB(), s.Shard()
+	top := ks.dbs[db]
+	next := int64(0)
+	if sh := &top.shards[i]; len(sh.exp) > 0 {
+		next = sh.exp[0].at
 	}
-	return sh.exp[0].at
+	for l := top.parent; l != nil; l = l.parent {
+		if l.shards[i].expiring == 0 {
+			continue
+		}
+		c := ks.pcur[db][l]
+		items := l.sortedExp(i)
+		if c == nil || int(c[i]) >= len(items) {
+			continue
+		}
+		if at := items[c[i]].at; next == 0 || at < next {
+			next = at
+		}
+	}
+	return next
 }
 
 // PopDeadline removes and returns the earliest item of stripe s's expiry
-// index if its deadline is at or before now. The key may have been
-// deleted or given another deadline since: the caller checks. The caller
-// holds s for writing.
+// index (the top layer's, then the frozen layers') if its deadline is at
+// or before now. The key may have been deleted or given another deadline
+// since, or be shadowed by a layer above: the caller checks the view. The
+// caller holds s for writing.
 func (ks *Keyspace) PopDeadline(s Stripe, now int64) (string, bool) {
-	sh := &ks.top.dbs[s.DB()].shards[int(s)%NumShards]
-	if len(sh.exp) == 0 || sh.exp[0].at > now {
-		return "", false
+	db, i := s.DB(), s.Shard()
+	top := ks.dbs[db]
+	if sh := &top.shards[i]; len(sh.exp) > 0 && sh.exp[0].at <= now {
+		it := heap.Pop(&sh.exp).(expItem)
+		return it.key, true
 	}
-	it := heap.Pop(&sh.exp).(expItem)
-	return it.key, true
+	for l := top.parent; l != nil; l = l.parent {
+		if l.shards[i].expiring == 0 {
+			continue
+		}
+		c := ks.pcur[db][l]
+		items := l.sortedExp(i)
+		if c == nil || int(c[i]) >= len(items) || items[c[i]].at > now {
+			continue
+		}
+		k := items[c[i]].key
+		c[i]++
+		return k, true
+	}
+	return "", false
+}
+
+// sortedExp returns the deadlines of shard i of frozen layer l in order,
+// sorting them on first use (concurrent first uses sort alike; one wins).
+func (l *Layer) sortedExp(i int) []expItem {
+	if p := l.sorted[i].Load(); p != nil {
+		return *p
+	}
+	items := append([]expItem(nil), l.shards[i].exp...)
+	h := expHeap(items)
+	out := make([]expItem, 0, len(items))
+	for h.Len() > 0 {
+		out = append(out, heap.Pop(&h).(expItem))
+	}
+	l.sorted[i].CompareAndSwap(nil, &out)
+	return *l.sorted[i].Load()
 }
 
 // compactExp rebuilds the expiry heap when stale items outnumber live ones,
 // so a key whose TTL is refreshed over and over does not grow it without
 // bound. Amortized O(1) per deadline change.
-func (sh *shard) compactExp(ldb *layerDB) {
+func (sh *shard) compactExp(l *Layer) {
 	if len(sh.exp) <= 2*sh.expiring+64 {
 		return
 	}
@@ -468,7 +747,7 @@ func (sh *shard) compactExp(ldb *layerDB) {
 		if _, dup := seen[it.key]; dup {
 			continue
 		}
-		if e, ok := ldb.m.Load(it.key); ok && e.ExpireAt == it.at {
+		if e, ok := l.m.Load(it.key); ok && e.ExpireAt == it.at {
 			seen[it.key] = struct{}{}
 			live = append(live, it)
 		}
