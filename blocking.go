@@ -2,6 +2,7 @@ package potato
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -138,7 +139,7 @@ func (r *blockedRegistry) unlink(n *waitNode) {
 // register queues w on each of its distinct keys. The transaction holds
 // their stripes for writing; if it rolls back, the registration goes too.
 func (tx *Tx) register(w *waiter) {
-	r := &tx.c.blocked
+	r := &tx.br.blocked
 	w.nodes = w.nodes[:0]
 	for i, k := range w.keys {
 		dup := false
@@ -165,11 +166,11 @@ func (tx *Tx) register(w *waiter) {
 }
 
 // withdraw removes w from its queues, taking each stripe lock in turn.
-func (r *blockedRegistry) withdraw(c *core, w *waiter) {
+func (r *blockedRegistry) withdraw(ks *keyspace.Keyspace, w *waiter) {
 	for _, n := range w.nodes {
-		c.ks.Lock(n.s)
+		ks.Lock(n.s)
 		r.unlink(n)
-		c.ks.Unlock(n.s)
+		ks.Unlock(n.s)
 	}
 	r.n.Add(-1)
 }
@@ -225,7 +226,7 @@ func (tx *Tx) popFirst(w *waiter) (res waitResult, ok bool) {
 // serves the waiters of both databases. Keys come in the order they were
 // changed, then those in tx.pushed.
 func (tx *Tx) serveBlocked() error {
-	r := &tx.c.blocked
+	r := &tx.br.blocked
 	if r.n.Load() == 0 || !tx.write {
 		return nil
 	}
@@ -259,7 +260,7 @@ func (tx *Tx) serveBlocked() error {
 // serveDB serves every key of database db that has waiters. The
 // transaction holds every stripe of db.
 func (tx *Tx) serveDB(db int) {
-	r := &tx.c.blocked
+	r := &tx.br.blocked
 	var keys []string
 	for i := 0; i < keyspace.NumShards; i++ {
 		for k := range r.queues[db*keyspace.NumShards+i] {
@@ -274,7 +275,7 @@ func (tx *Tx) serveDB(db int) {
 // serveKey serves the waiters of key in database db, first come first
 // served, while the key holds a list.
 func (tx *Tx) serveKey(db int, key string) {
-	r := &tx.c.blocked
+	r := &tx.br.blocked
 	s := tx.lockKey(db, key) // held already: the transaction changed key
 	q := r.queues[s][key]
 	if q == nil {
@@ -335,12 +336,13 @@ func (d *DB) block(ctx context.Context, timeout time.Duration, w *waiter, lock .
 	if !registered {
 		return res
 	}
-	return d.c.wait(ctx, timeout, w)
+	return d.c.wait(ctx, d.br, timeout, w)
 }
 
-// wait waits for the result of a registered waiter, then withdraws it.
-func (c *core) wait(ctx context.Context, timeout time.Duration, w *waiter) waitResult {
-	defer c.blocked.withdraw(c, w)
+// wait waits for the result of a waiter registered on branch br, then
+// withdraws it.
+func (c *core) wait(ctx context.Context, br *branch, timeout time.Duration, w *waiter) waitResult {
+	defer br.blocked.withdraw(br.ks, w)
 	var expired <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -357,6 +359,8 @@ func (c *core) wait(ctx context.Context, timeout time.Duration, w *waiter) waitR
 		cause = ErrNotFound
 	case <-c.stop:
 		cause = ErrClosed
+	case <-br.gone:
+		cause = fmt.Errorf("%w '%s'", ErrNoBranch, br.name)
 	}
 	for {
 		if w.state.CompareAndSwap(waitWaiting, waitGone) {

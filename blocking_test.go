@@ -19,9 +19,9 @@ import (
 func waitBlocked(t *testing.T, d *DB, n int64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for d.c.blocked.n.Load() != n {
+	for d.br.blocked.n.Load() != n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d clients blocked, want %d", d.c.blocked.n.Load(), n)
+			t.Fatalf("%d clients blocked, want %d", d.br.blocked.n.Load(), n)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -31,11 +31,11 @@ func waitBlocked(t *testing.T, d *DB, n int64) {
 func checkNoWaiters(t *testing.T, d *DB) {
 	t.Helper()
 	waitBlocked(t, d, 0)
-	r := &d.c.blocked
+	r := &d.br.blocked
 	for s := range r.queues {
-		d.c.ks.RLock(keyspace.Stripe(s))
+		d.br.ks.RLock(keyspace.Stripe(s))
 		n := len(r.queues[s])
-		d.c.ks.RUnlock(keyspace.Stripe(s))
+		d.br.ks.RUnlock(keyspace.Stripe(s))
 		if n != 0 {
 			t.Fatalf("stripe %d still has %d queues", s, n)
 		}
@@ -276,7 +276,7 @@ func TestBlockingRetry(t *testing.T) {
 	src, dst := "src", ""
 	for i := 0; ; i++ {
 		k := "dst" + strconv.Itoa(i)
-		if d.c.ks.StripeOf(0, k) < d.c.ks.StripeOf(0, src) {
+		if d.br.ks.StripeOf(0, k) < d.br.ks.StripeOf(0, src) {
 			dst = k
 			break
 		}
@@ -291,12 +291,12 @@ func TestBlockingRetry(t *testing.T) {
 		moved <- string(v)
 	}()
 	waitBlocked(t, d, 1)
-	ss := d.c.ks.StripeOf(0, src)
-	d.c.ks.RLock(ss)
-	w := d.c.blocked.queues[ss][src].head.w
-	d.c.ks.RUnlock(ss)
-	s := d.c.ks.StripeOf(0, dst)
-	d.c.ks.Lock(s)
+	ss := d.br.ks.StripeOf(0, src)
+	d.br.ks.RLock(ss)
+	w := d.br.blocked.queues[ss][src].head.w
+	d.br.ks.RUnlock(ss)
+	s := d.br.ks.StripeOf(0, dst)
+	d.br.ks.Lock(s)
 	pushed := make(chan error, 1)
 	go func() { _, err := d.RPush(src, []byte("v")); pushed <- err }()
 	// The push claims the waiter, fails to take dst's lock without
@@ -310,7 +310,7 @@ func TestBlockingRetry(t *testing.T) {
 	if st := w.state.Load(); st != waitWaiting {
 		t.Fatalf("waiter state %d after the rollback", st)
 	}
-	d.c.ks.Unlock(s)
+	d.br.ks.Unlock(s)
 	if err := <-pushed; err != nil {
 		t.Fatal(err)
 	}

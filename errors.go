@@ -61,6 +61,14 @@ var (
 	// with Redis's "MISCONF" code; the error wrapping it says what failed.
 	// After a WAL failure the store refuses writes until it is reopened.
 	ErrPersistence = errors.New("potato: MISCONF Errors writing to the data directory")
+	// ErrNoBranch is returned for a branch that does not exist (or was
+	// deleted); the error wrapping it names the branch.
+	ErrNoBranch = errors.New("potato: ERR no such branch")
+	// ErrBranchExists is returned by CreateBranch for a name in use.
+	ErrBranchExists = errors.New("potato: ERR branch already exists")
+	// ErrBranchInUse is returned by the server's BRANCH DELETE for a
+	// branch some connection works on.
+	ErrBranchInUse = errors.New("potato: ERR branch is in use")
 	// ErrClosed is returned by operations on a closed DB.
 	ErrClosed = errors.New("potato: database closed")
 )

@@ -35,10 +35,26 @@ func (c *core) activeExpiry() {
 	}
 }
 
-// expireCycle runs one pass over every stripe and reports whether some
-// stripe still had due keys when its per-pass bound was reached.
+// expireCycle runs one pass over every stripe of every branch and reports
+// whether some stripe still had due keys when its per-pass bound was
+// reached.
 func (c *core) expireCycle() (more bool) {
-	ks := c.ks
+	c.brs.mu.RLock()
+	brs := make([]*branch, 0, len(c.brs.m))
+	for _, b := range c.brs.m {
+		brs = append(brs, b)
+	}
+	c.brs.mu.RUnlock()
+	for _, b := range brs {
+		if !b.deleted.Load() && !b.hidden && c.expireBranch(b) {
+			more = true
+		}
+	}
+	return more
+}
+
+func (c *core) expireBranch(b *branch) (more bool) {
+	ks := b.ks
 	now := c.nowMs()
 	for s := keyspace.Stripe(0); s < keyspace.NumDBs*keyspace.NumShards; s++ {
 		ks.RLock(s)
@@ -48,7 +64,7 @@ func (c *core) expireCycle() (more bool) {
 			continue
 		}
 		db := s.DB()
-		_ = c.run(db, true, []keyspace.Stripe{s}, func(tx *Tx) error {
+		_ = c.run(b, db, true, []keyspace.Stripe{s}, func(tx *Tx) error {
 			for i := 0; i < maxExpirePerStripe; i++ {
 				key, ok := ks.PopDeadline(s, tx.nowMs)
 				if !ok {

@@ -107,7 +107,7 @@ func TestActiveExpiry(t *testing.T) {
 // keys of a stripe and reports that more are due.
 func TestExpireCycleBoundsWork(t *testing.T) {
 	d, clk := openTestDB(t)
-	ks := d.c.ks
+	ks := d.br.ks
 	s := ks.StripeOf(0, "seed")
 	var keys []string
 	for i := 0; len(keys) < maxExpirePerStripe*2+10; i++ {
@@ -169,7 +169,7 @@ func TestRefreshedTTLDoesNotGrowExpiry(t *testing.T) {
 	if got := ops(); len(got) != 1 || got[0] != "expired k" {
 		t.Fatalf("mutations %q; want one expired", got)
 	}
-	if next := d.c.ks.NextDeadline(d.c.ks.StripeOf(0, "k")); next > clk.Now().UnixMilli() {
+	if next := d.br.ks.NextDeadline(d.br.ks.StripeOf(0, "k")); next > clk.Now().UnixMilli() {
 		t.Fatalf("expiry index still holds future work %d", next)
 	}
 }

@@ -3,6 +3,7 @@ package potato
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"rustypotato/internal/keyspace"
@@ -297,7 +298,7 @@ func (tx *Tx) Copy(src, dst string, dstDB int, replace bool) (bool, error) {
 	if e == nil {
 		return false, nil
 	}
-	c := e.Clone()
+	c := tx.cloneEntry(src, e)
 	srcDB := tx.db
 	tx.db = dstDB
 	defer func() { tx.db = srcDB }()
@@ -312,7 +313,7 @@ func (tx *Tx) Copy(src, dst string, dstDB int, replace bool) (bool, error) {
 
 // Copy copies src to dst in database dstDB; see Tx.Copy.
 func (d *DB) Copy(src, dst string, dstDB int, replace bool) (ok bool, err error) {
-	err = d.c.run(d.db, true, nil, func(tx *Tx) error {
+	err = d.c.run(d.br, d.db, true, nil, func(tx *Tx) error {
 		tx.lockKey(d.db, src)
 		if dstDB >= 0 && dstDB < NumDBs {
 			tx.lockKey(dstDB, dst)
@@ -354,7 +355,7 @@ func (tx *Tx) Move(key string, db int) (bool, error) {
 
 // Move moves key to database db (MOVE); see Tx.Move.
 func (d *DB) Move(key string, db int) (ok bool, err error) {
-	err = d.c.run(d.db, true, nil, func(tx *Tx) error {
+	err = d.c.run(d.br, d.db, true, nil, func(tx *Tx) error {
 		ok, err = tx.Move(key, db)
 		return err
 	})
@@ -362,19 +363,22 @@ func (d *DB) Move(key string, db int) (ok bool, err error) {
 }
 
 // Keys returns the keys matching the glob pattern (KEYS). It sees one
-// consistent state of the database and is O(N) in its size.
+// consistent state of the database and is O(N) in its size (on a branch,
+// in the size of its layers).
 func (tx *Tx) Keys(pattern string) ([]string, error) {
 	tx.lockDB(tx.db)
 	var out []string
 	all := pattern == "*"
-	for i := 0; i < keyspace.NumShards; i++ {
-		s := keyspace.Stripe(tx.db*keyspace.NumShards + i)
-		tx.c.ks.ShardKeys(s, func(k string, e *keyspace.Entry) bool {
-			if e != nil && !e.Expired(tx.nowMs) && (all || keyspace.Match(pattern, k, false)) {
-				out = append(out, k)
-			}
-			return true
-		})
+	ks := tx.ks
+	for l := ks.Top(tx.db); l != nil; l = l.Parent() {
+		for i := 0; i < keyspace.NumShards; i++ {
+			l.ShardKeys(i, func(k string, e *keyspace.Entry) bool {
+				if e != nil && !e.Expired(tx.nowMs) && (all || keyspace.Match(pattern, k, false)) && !ks.Shadowed(tx.db, l, k) {
+					out = append(out, k)
+				}
+				return true
+			})
+		}
 	}
 	return out, nil
 }
@@ -382,6 +386,36 @@ func (tx *Tx) Keys(pattern string) ([]string, error) {
 // Keys returns the keys matching the glob pattern (KEYS).
 func (d *DB) Keys(pattern string) (keys []string, err error) {
 	err = d.do(false, func(tx *Tx) error { keys, err = tx.Keys(pattern); return err })
+	return
+}
+
+// A SCAN cursor packs where the scan is: a slot of a shard of a layer of
+// the chain, the layer counted from the bottom (forks add layers on top,
+// so the index of a layer being scanned does not move) and recognised by
+// bits of its serial (a fold replaces layers: a cursor whose layer is gone
+// restarts the layer now at its index, which holds what the gone one did,
+// so nothing is missed, at worst revisited).
+const (
+	scanSlotBits   = 26
+	scanShardBits  = 7
+	scanLayerBits  = 8
+	scanSerialBits = 63 - scanSlotBits - scanShardBits - scanLayerBits
+)
+
+func scanSerial(l *keyspace.Layer) uint64 {
+	return l.Serial()%(1<<scanSerialBits-1) + 1 // never 0, so no cursor is 0
+}
+
+func packScan(serial uint64, layer, shard, slot int) uint64 {
+	return serial<<(scanSlotBits+scanShardBits+scanLayerBits) | uint64(layer)<<(scanSlotBits+scanShardBits) |
+		uint64(shard)<<scanSlotBits | uint64(slot)
+}
+
+func unpackScan(c uint64) (serial uint64, layer, shard, slot int) {
+	slot = int(c & (1<<scanSlotBits - 1))
+	shard = int(c >> scanSlotBits & (1<<scanShardBits - 1))
+	layer = int(c >> (scanSlotBits + scanShardBits) & (1<<scanLayerBits - 1))
+	serial = c >> (scanSlotBits + scanShardBits + scanLayerBits)
 	return
 }
 
@@ -394,14 +428,29 @@ func (tx *Tx) Scan(cursor uint64, a ScanArgs) ([]string, uint64, error) {
 	if count <= 0 {
 		count = 10
 	}
-	shard := int(cursor % keyspace.NumShards)
-	next := cursor / keyspace.NumShards
-	if next > 1<<31 {
-		return nil, 0, nil
+	if cursor>>63 != 0 {
+		return nil, 0, nil // no cursor of ours: the scan is over
+	}
+	ks := tx.ks
+	serial, idx, shard, next := unpackScan(cursor)
+	// The chain cannot change while a stripe of the database is held.
+	tx.acquire(keyspace.Stripe(tx.db*keyspace.NumShards + shard))
+	var chain []*keyspace.Layer // bottom first
+	for l := ks.Top(tx.db); l != nil; l = l.Parent() {
+		chain = append(chain, l)
+	}
+	slices.Reverse(chain)
+	switch {
+	case cursor == 0 || idx >= len(chain):
+		idx, shard, next = len(chain)-1, 0, 0
+	case serial != scanSerial(chain[idx]):
+		shard, next = 0, 0
 	}
 	var out []string
 	visited := int64(0)
-	for shard < keyspace.NumShards && visited < count {
+	for visited < count {
+		l := chain[idx]
+		top := idx == len(chain)-1
 		s := keyspace.Stripe(tx.db*keyspace.NumShards + shard)
 		tx.acquire(s)
 		budget := count - visited
@@ -409,8 +458,13 @@ func (tx *Tx) Scan(cursor uint64, a ScanArgs) ([]string, uint64, error) {
 			budget = 1 << 20
 		}
 		n := 0
-		nx := tx.c.ks.ScanShard(s, int(next), int(budget), func(k string, e *keyspace.Entry) {
+		nx := l.ScanShard(shard, next, int(budget), func(k string, e *keyspace.Entry) {
 			n++
+			if !top {
+				// A key of a lower layer counts as the view has it now
+				// (copied up and changed, or deleted, or not).
+				e = ks.Get(tx.db, k)
+			}
 			if e == nil || e.Expired(tx.nowMs) {
 				return
 			}
@@ -423,20 +477,22 @@ func (tx *Tx) Scan(cursor uint64, a ScanArgs) ([]string, uint64, error) {
 			out = append(out, k)
 		})
 		visited += int64(n)
-		if nx == 0 {
-			shard++
-			next = 0
-			if n == 0 {
-				visited++ // an empty shard still costs a step
+		if nx != 0 {
+			next = nx
+			continue
+		}
+		next = 0
+		if n == 0 {
+			visited++ // an empty shard still costs a step
+		}
+		if shard++; shard == keyspace.NumShards {
+			if idx == 0 {
+				return out, 0, nil
 			}
-		} else {
-			next = uint64(nx)
+			idx, shard = idx-1, 0
 		}
 	}
-	if shard >= keyspace.NumShards {
-		return out, 0, nil
-	}
-	return out, next*keyspace.NumShards + uint64(shard), nil
+	return out, packScan(scanSerial(chain[idx]), idx, shard, next), nil
 }
 
 func equalFold(a, b string) bool {
@@ -472,17 +528,39 @@ func (d *DB) Scan(cursor uint64, a ScanArgs) (keys []string, next uint64, err er
 // RandomKey returns a random live key (RANDOMKEY), ErrNotFound if the
 // database is empty.
 func (tx *Tx) RandomKey() (string, error) {
+	ks := tx.ks
 	start := rand.IntN(keyspace.NumShards)
-	for tries := 0; tries < 4; tries++ {
+	tx.acquire(keyspace.Stripe(tx.db*keyspace.NumShards + start))
+	// Draw a layer by the number of keys it stores, then a key of it; a
+	// key of a lower layer counts if the view still has it.
+	var chain []*keyspace.Layer
+	var weights []int
+	total := 0
+	for l := ks.Top(tx.db); l != nil; l = l.Parent() {
+		chain = append(chain, l)
+		total += l.Stored()
+		weights = append(weights, total)
+	}
+	for tries := 0; tries < 4 && total > 0; tries++ {
+		w := rand.IntN(total)
+		li := 0
+		for weights[li] <= w {
+			li++
+		}
+		l := chain[li]
 		for i := 0; i < keyspace.NumShards; i++ {
-			s := keyspace.Stripe(tx.db*keyspace.NumShards + (start+i)%keyspace.NumShards)
+			sh := (start + i) % keyspace.NumShards
+			s := keyspace.Stripe(tx.db*keyspace.NumShards + sh)
 			tx.acquire(s)
-			n := tx.c.ks.ShardLen(s)
+			n := l.ShardLen(sh)
 			if n == 0 {
 				continue
 			}
 			for j := 0; j < 8; j++ {
-				k, e := tx.c.ks.KeyAt(s, rand.IntN(n))
+				k, e := l.KeyAt(sh, rand.IntN(n))
+				if li > 0 {
+					e = ks.Get(tx.db, k)
+				}
 				if e != nil && !e.Expired(tx.nowMs) {
 					return k, nil
 				}
@@ -493,19 +571,21 @@ func (tx *Tx) RandomKey() (string, error) {
 	// Nearly every key is past its deadline. Redis keeps drawing, removing
 	// the expired keys it meets, until it finds a live one: find one with
 	// a full pass instead (O(N) only in this case, as in Redis).
-	for i := 0; i < keyspace.NumShards; i++ {
-		s := keyspace.Stripe(tx.db*keyspace.NumShards + (start+i)%keyspace.NumShards)
-		tx.acquire(s)
-		var key string
-		found := false
-		tx.c.ks.ShardKeys(s, func(k string, e *keyspace.Entry) bool {
-			if e != nil && !e.Expired(tx.nowMs) {
-				key, found = k, true
+	for _, l := range chain {
+		for i := 0; i < keyspace.NumShards; i++ {
+			sh := (start + i) % keyspace.NumShards
+			tx.acquire(keyspace.Stripe(tx.db*keyspace.NumShards + sh))
+			var key string
+			found := false
+			l.ShardKeys(sh, func(k string, e *keyspace.Entry) bool {
+				if e = ks.Get(tx.db, k); e != nil && !e.Expired(tx.nowMs) {
+					key, found = k, true
+				}
+				return !found
+			})
+			if found {
+				return key, nil
 			}
-			return !found
-		})
-		if found {
-			return key, nil
 		}
 	}
 	return "", ErrNotFound
@@ -520,7 +600,7 @@ func (d *DB) RandomKey() (k string, err error) {
 // DBSize returns the number of keys in the database (DBSIZE), counting
 // keys past their deadline that expiry has not removed yet, like Redis.
 func (tx *Tx) DBSize() (int64, error) {
-	return int64(tx.c.ks.Len(tx.db)), nil
+	return int64(tx.ks.Len(tx.db)), nil
 }
 
 // DBSize returns the number of keys in the database (DBSIZE).
@@ -528,15 +608,15 @@ func (d *DB) DBSize() (int64, error) {
 	if d.c.closed.Load() {
 		return 0, ErrClosed
 	}
-	return int64(d.c.ks.Len(d.db)), nil
+	return int64(d.br.ks.Len(d.db)), nil
 }
 
 // FlushDB deletes every key of the database (FLUSHDB) in O(1).
 func (tx *Tx) FlushDB() error {
 	tx.mustWrite()
 	tx.lockDB(tx.db)
-	ws := tx.c.dbWatchers(tx.db, -1, tx.nowMs, nil)
-	data := tx.c.ks.Flush(tx.db)
+	ws := tx.br.dbWatchers(tx.db, -1, tx.nowMs, nil)
+	data := tx.ks.Flush(tx.db)
 	tx.muts = append(tx.muts, Mutation{DB: tx.db, Op: "flushdb",
 		Edits: []Edit{{Kind: EditFlushDB, flushed: data, watchers: ws}}})
 	return nil
@@ -577,9 +657,9 @@ func (tx *Tx) SwapDB(a, b int) error {
 	lo, hi := min(a, b), max(a, b)
 	tx.lockDB(lo)
 	tx.lockDB(hi)
-	ws := tx.c.dbWatchers(a, b, tx.nowMs, nil)
-	ws = tx.c.dbWatchers(b, a, tx.nowMs, ws)
-	tx.c.ks.Swap(a, b)
+	ws := tx.br.dbWatchers(a, b, tx.nowMs, nil)
+	ws = tx.br.dbWatchers(b, a, tx.nowMs, ws)
+	tx.ks.Swap(a, b)
 	tx.muts = append(tx.muts, Mutation{DB: a, Op: "swapdb",
 		Edits: []Edit{{Kind: EditSwapDB, Index: b, watchers: ws}}})
 	return nil
@@ -606,7 +686,7 @@ type ObjectInfo struct {
 // count as an access.
 func (tx *Tx) Object(key string) (ObjectInfo, error) {
 	tx.lockKey(tx.db, key)
-	e := tx.c.ks.Get(tx.db, key)
+	e := tx.ks.Get(tx.db, key)
 	if e == nil || e.Expired(tx.nowMs) {
 		return ObjectInfo{}, ErrNotFound
 	}
@@ -628,16 +708,9 @@ func (tx *Tx) Object(key string) (ObjectInfo, error) {
 			oi.Encoding = "raw"
 		}
 	case keyspace.KindHash:
-		oi.Encoding = "listpack"
-		if e.Hash.Len() > 128 {
-			oi.Encoding = "hashtable"
-		} else {
-			for i := 0; i < e.Hash.Len(); i++ {
-				if f := e.Hash.At(i); len(f.Name) > 64 || len(f.Value) > 64 {
-					oi.Encoding = "hashtable"
-					break
-				}
-			}
+		oi.Encoding = "hashtable"
+		if e.Hash.Listpack() {
+			oi.Encoding = "listpack"
 		}
 	case keyspace.KindList:
 		oi.Encoding = "quicklist"

@@ -21,7 +21,14 @@ func (tx *Tx) MemoryUsage(key string, samples int) (int64, error) {
 	if e == nil {
 		return 0, ErrNotFound
 	}
-	n := int64(memEntry + len(key))
+	return memEntry + int64(len(key)) + entryValueSize(e, samples), nil
+}
+
+// entryValueSize estimates the bytes e's value uses; for containers it
+// averages the size of the first samples elements and scales to the
+// length (samples 0: every element).
+func entryValueSize(e *keyspace.Entry, samples int) int64 {
+	var n int64
 	sampled := func(total int, size func(i int) int64) int64 {
 		if total == 0 {
 			return 0
@@ -49,8 +56,9 @@ func (tx *Tx) MemoryUsage(key string, samples int) (int64, error) {
 			return int64(memHeader + len(e.List.Index(i)))
 		})
 	}
-	return n, nil
+	return n
 }
+
 
 // MemoryUsage is Tx.MemoryUsage in its own transaction.
 func (d *DB) MemoryUsage(key string, samples int) (n int64, err error) {

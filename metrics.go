@@ -31,16 +31,23 @@ func newCounters() counters {
 // Metrics returns a snapshot of the store's counters.
 func (d *DB) Metrics() Metrics {
 	c := d.c
+	ks := d.br.ks
 	var m Metrics
 	for i := 0; i < NumDBs; i++ {
-		m.Keys[i] = int64(c.ks.Len(i))
+		m.Keys[i] = int64(ks.Len(i))
 		if m.Keys[i] > 0 {
-			m.Expires[i] = int64(c.ks.Expiring(i))
+			m.Expires[i] = int64(ks.Expiring(i))
 		}
 	}
 	m.ExpiredKeys = c.ctr.expired.Value()
-	m.KeyspaceHits, m.KeyspaceMisses = c.ks.HitsMisses()
-	m.Mutations = c.seq.Load()
+	c.brs.mu.RLock()
+	for _, b := range c.brs.m {
+		h, ms := b.ks.HitsMisses()
+		m.KeyspaceHits += h
+		m.KeyspaceMisses += ms
+		m.Mutations += b.seq.Load() - b.createdSeq
+	}
+	c.brs.mu.RUnlock()
 	m.PubSubChannels = int64(c.ps.channels.Size())
 	m.PubSubShardChannels = int64(c.ps.shards.Size())
 	m.PubSubPatterns = d.PubSubNumPat()

@@ -16,12 +16,13 @@ import (
 // during the callback that receives it (they are reused); the byte slices
 // (values) may be kept.
 type Mutation struct {
-	Seq   uint64    // position in the branch's total order of mutations
-	Time  time.Time // when the command ran (the DB's Clock)
-	DB    int       // numbered database, 0..15
-	Key   string    // the key changed ("" for FLUSHDB and SWAPDB)
-	Op    string    // Redis keyspace-event name: "set", "del", "expired", "hset", "lpush", ...
-	Edits []Edit    // the primitive changes, in order, with before-images
+	Branch string    // the branch changed ("main" unless forked)
+	Seq    uint64    // position in the branch's order of mutations
+	Time   time.Time // when the command ran (the DB's Clock)
+	DB     int       // numbered database, 0..15
+	Key    string    // the key changed ("" for FLUSHDB and SWAPDB)
+	Op     string    // Redis keyspace-event name: "set", "del", "expired", "hset", "lpush", ...
+	Edits  []Edit    // the primitive changes, in order, with before-images
 }
 
 // EditKind names a primitive change to a key.

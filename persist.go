@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"rustypotato/internal/keyspace"
 	"rustypotato/internal/store"
@@ -106,7 +105,9 @@ var errNoDir = fmt.Errorf("%w: ERR persistence is disabled: the store has no dat
 
 // persister is the durable implementation on Pebble (internal/store):
 // it translates each transaction's Edits into one atomic batch of
-// per-element records, and loads them back at Open.
+// per-element records, and loads them back at Open. Each layer of each
+// branch's chains (package keyspace) is a space on disk; the branch table
+// names each branch's top spaces and the space table each space's parent.
 type persister struct {
 	c  *core
 	st *store.Store
@@ -116,9 +117,14 @@ type persister struct {
 	mu     sync.RWMutex
 	closed bool
 
-	// phys maps each logical database to its physical number on disk;
-	// entry i changes only under every stripe of database i (SWAPDB).
-	phys [NumDBs]atomic.Int32
+	// spMu guards the space bookkeeping: which spaces exist, their
+	// parents, and how many branch tops and child spaces refer to each
+	// (a space nobody refers to is deleted in the batch that drops the
+	// last reference). Commits that change no branch's tops never take
+	// it.
+	spMu      sync.Mutex
+	spaces    map[uint64]*spaceRef
+	nextSpace uint64
 
 	lastSave   atomic.Int64 // Unix seconds of the last successful SAVE
 	bgsave     atomic.Bool  // a BGSAVE is running
@@ -132,7 +138,14 @@ type persister struct {
 	records atomic.Int64
 }
 
-// openDurable opens Options.Dir, loads its data into the keyspace and
+// spaceRef is one space's entry in the persister's bookkeeping.
+type spaceRef struct {
+	parent    uint64
+	hasParent bool
+	refs      int
+}
+
+// openDurable opens Options.Dir, loads its data into the branches and
 // installs the persister. Open calls it before any other goroutine can
 // see the store.
 func (c *core) openDurable() error {
@@ -158,11 +171,8 @@ func (c *core) openDurable() error {
 	if err != nil {
 		return fmt.Errorf("potato: %w", err)
 	}
-	p := &persister{c: c, st: st}
+	p := &persister{c: c, st: st, spaces: map[uint64]*spaceRef{}}
 	p.tpool.New = func() any { return &translator{} }
-	for l, ph := range st.DBMap() {
-		p.phys[l].Store(int32(ph))
-	}
 	start := time.Now()
 	n, err := p.load()
 	if err != nil {
@@ -175,60 +185,6 @@ func (c *core) openDurable() error {
 	return nil
 }
 
-// load fills the (empty) keyspace from the store. Restart time is what
-// it costs, so it is a pipeline: this goroutine scans Pebble and builds
-// entries, another inserts them into maps presized from the key counts
-// recorded at the last clean close.
-func (p *persister) load() (int, error) {
-	ks := p.c.ks
-	for db, n := range p.st.KeyCountHints() {
-		ks.Presize(db, n)
-	}
-	const batchLen = 1024
-	full := make(chan []loadedEntry, 16)
-	free := make(chan []loadedEntry, 16)
-	var inserted sync.WaitGroup
-	inserted.Add(1)
-	go func() {
-		defer inserted.Done()
-		for b := range full {
-			for i := range b {
-				ks.PutNew(b[i].db, b[i].key, b[i].e)
-				b[i] = loadedEntry{}
-			}
-			select {
-			case free <- b[:0]:
-			default:
-			}
-		}
-	}()
-	n := 0
-	cur := make([]loadedEntry, 0, batchLen)
-	eb := newEntryBuilder(func(db int, key string, e *keyspace.Entry) {
-		cur = append(cur, loadedEntry{db: db, key: key, e: e})
-		n++
-		if len(cur) == batchLen {
-			full <- cur
-			select {
-			case cur = <-free:
-			default:
-				cur = make([]loadedEntry, 0, batchLen)
-			}
-		}
-	})
-	err := p.st.Load(p.c.nowMs(), eb.add)
-	eb.done()
-	if len(cur) > 0 {
-		full <- cur
-	}
-	close(full)
-	inserted.Wait()
-	for db := 0; db < NumDBs; db++ {
-		ks.FinishBulk(db)
-	}
-	return n, err
-}
-
 func (p *persister) close() error {
 	p.bg.Wait()
 	p.mu.Lock()
@@ -237,13 +193,38 @@ func (p *persister) close() error {
 		return nil
 	}
 	p.closed = true
-	// Commits are over: record the key counts for the next restart.
-	var counts [NumDBs]int
-	for db := range counts {
-		counts[db] = p.c.ks.Len(db)
+	// Commits are over: record each space's key count for the next
+	// restart's presizing, and each branch's last sequence number.
+	b := p.st.NewBatch()
+	c := p.c
+	c.brs.mu.RLock()
+	seen := map[*keyspace.Layer]bool{}
+	for _, br := range c.brs.m {
+		rec := p.branchRecord(br)
+		b.PutBranch(&rec)
+		for db := 0; db < NumDBs; db++ {
+			for l := br.ks.Top(db); l != nil && !seen[l]; l = l.Parent() {
+				seen[l] = true
+				b.SetKeyCountHint(l.Space, l.Stored())
+			}
+		}
 	}
-	_ = p.st.SetKeyCountHints(counts)
+	c.brs.mu.RUnlock()
+	_ = p.st.Commit(b)
 	return p.st.Close()
+}
+
+// branchRecord returns br as stored. The caller holds br's stripes (or
+// the store is closing).
+func (p *persister) branchRecord(br *branch) store.BranchRecord {
+	rec := store.BranchRecord{Name: br.name, ID: br.id, Parent: br.parent, ForkSeq: br.createdSeq, Seq: br.seq.Load()}
+	if !br.created.IsZero() {
+		rec.CreatedMs = br.created.UnixMilli()
+	}
+	for db := 0; db < NumDBs; db++ {
+		rec.Tops[db] = br.ks.Top(db).Space
+	}
+	return rec
 }
 
 // persistError wraps a storage error as ErrPersistence.
@@ -254,7 +235,7 @@ func persistError(err error) error {
 	return fmt.Errorf("%w: %v", ErrPersistence, err)
 }
 
-func (p *persister) commit(muts []Mutation) error {
+func (p *persister) commit(br *branch, muts []Mutation) error {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed {
@@ -265,14 +246,25 @@ func (p *persister) commit(muts []Mutation) error {
 	}
 	t := p.tpool.Get().(*translator)
 	defer p.putTranslator(t)
-	t.begin(p, muts)
+	t.begin(p, br, muts)
+	if t.retops {
+		// FLUSHDB or SWAPDB: the branch's tops change, and spaces may be
+		// created or dropped.
+		p.spMu.Lock()
+		defer p.spMu.Unlock()
+	}
 	for i := range muts {
 		m := &muts[i]
 		for j := range m.Edits {
 			t.edit(m, &m.Edits[j])
 		}
 	}
-	if err := t.finish(); err != nil {
+	err := t.finish()
+	var drops []spaceDrop
+	if err == nil && t.retops {
+		drops = t.retop()
+	}
+	if err != nil {
 		t.b.Discard()
 		t.b = nil
 		return persistError(err)
@@ -288,26 +280,34 @@ func (p *persister) commit(muts []Mutation) error {
 	for _, lb := range t.bases {
 		lb.l.Base = lb.base
 	}
-	if t.swapped {
-		for l := range t.phys {
-			p.phys[l].Store(int32(t.phys[l]))
+	if t.retops {
+		for _, ns := range t.created {
+			ns.l.Space = ns.id
+			p.spaces[ns.id] = &spaceRef{}
 		}
+		p.applyRefs(t.refDelta, drops)
 	}
 	return nil
 }
 
 func (p *persister) putTranslator(t *translator) {
-	t.p = nil
+	t.p, t.br = nil, nil
 	if len(t.mat) > 256 || len(t.pend) > 256 {
-		t.mat, t.pend = nil, nil
+		t.mat, t.pend, t.meta = nil, nil, nil
 	} else {
 		clear(t.mat)
 		clear(t.pend)
+		clear(t.meta)
 	}
 	clear(t.lists)
 	t.lists = t.lists[:0]
 	clear(t.bases)
 	t.bases = t.bases[:0]
+	clear(t.created)
+	t.created = t.created[:0]
+	clear(t.cur[:])
+	clear(t.start[:])
+	t.refDelta = nil
 	p.tpool.Put(t)
 }
 
@@ -315,9 +315,9 @@ func (p *persister) putTranslator(t *translator) {
 // Translation of Edits into records.
 // ---------------------------------------------------------------------
 
-// loc is a key's place on disk: physical database and key.
+// loc is a key's place: its layer (whose Space names it on disk) and key.
 type loc struct {
-	pdb int
+	l   *keyspace.Layer
 	key string
 }
 
@@ -339,6 +339,12 @@ type listBase struct {
 	base int64
 }
 
+// newSpace is a space the transaction creates for a layer (FLUSHDB).
+type newSpace struct {
+	l  *keyspace.Layer
+	id uint64
+}
+
 // translator turns one transaction's Edits, in order, into one batch.
 //
 // Strings, hash fields, deadlines, deletes and database-wide edits are
@@ -354,48 +360,73 @@ type listBase struct {
 // touched position is written with its final value or deleted. A list
 // that was deleted or replaced later in the transaction is skipped (the
 // delete covers it).
+//
+// On a layer with a parent, a delete of a key the parent has writes a
+// tombstone, and a container copied up from the parent (Entry.CopiedUp)
+// is written as an overlay: its changed fields and elements and a meta
+// record saying so, not the whole value.
 type translator struct {
-	p       *persister
-	b       *store.Batch
-	phys    [NumDBs]int // logical -> physical, as the edits so far left it
-	inv     [NumDBs]int // physical -> logical at the end of the transaction
-	swapped bool
-	mat     map[loc]struct{} // containers written whole in this batch
-	pend    map[loc]int      // index in lists
-	lists   []pendingList
-	bases   []listBase
-	touched []int64
+	p     *persister
+	br    *branch
+	b     *store.Batch
+	cur   [NumDBs]*keyspace.Layer // each database's top layer, as the edits so far left it
+	start [NumDBs]*keyspace.Layer // ... before the transaction
+	mat   map[loc]struct{}        // containers written whole in this batch
+	meta  map[loc]struct{}        // overlay metas written in this batch
+	pend  map[loc]int             // index in lists
+	lists []pendingList
+	bases []listBase
+
+	retops   bool // a FLUSHDB or SWAPDB: the branch's tops change
+	created  []newSpace
+	refDelta map[uint64]int
+	touched  []int64
 }
 
-func (t *translator) begin(p *persister, muts []Mutation) {
-	t.p = p
+func (t *translator) begin(p *persister, br *branch, muts []Mutation) {
+	t.p, t.br = p, br
 	t.b = p.st.NewBatch()
-	t.swapped = false
-	for l := range t.phys {
-		t.phys[l] = int(p.phys[l].Load())
+	t.retops = false
+	// The tops before the transaction, from the final ones by undoing
+	// the database-wide edits newest first.
+	for db := range t.cur {
+		t.cur[db] = br.ks.Top(db)
 	}
-	// The final mapping, to find a key's entry in memory at commit time
-	// from its place on disk.
-	final := t.phys
-	for i := range muts {
-		if m := &muts[i]; m.dbWide() && m.Edits[0].Kind == EditSwapDB {
-			a, b := m.DB, m.Edits[0].Index
-			final[a], final[b] = final[b], final[a]
+	for i := len(muts) - 1; i >= 0; i-- {
+		m := &muts[i]
+		if !m.dbWide() {
+			continue
+		}
+		t.retops = true
+		switch ed := &m.Edits[0]; ed.Kind {
+		case EditFlushDB:
+			t.cur[m.DB] = ed.flushed.Old()
+		case EditSwapDB:
+			t.cur[m.DB], t.cur[ed.Index] = t.cur[ed.Index], t.cur[m.DB]
 		}
 	}
-	for l, ph := range final {
-		t.inv[ph] = l
-	}
+	t.start = t.cur
 	if t.mat == nil {
 		t.mat = make(map[loc]struct{})
+		t.meta = make(map[loc]struct{})
 		t.pend = make(map[loc]int)
 	}
 }
 
-// finalEntry returns the entry in memory, at commit time, of the key at
-// place at (nil if none).
-func (t *translator) finalEntry(at loc) *keyspace.Entry {
-	return t.p.c.ks.Get(t.inv[at.pdb], at.key)
+// entryAt returns the entry stored, at commit time, in the layer of at
+// (nil if none or a tombstone).
+func (t *translator) entryAt(at loc) *keyspace.Entry {
+	e := at.l.Lookup(at.key)
+	if e == nil || e.Kind == keyspace.KindTombstone {
+		return nil
+	}
+	return e
+}
+
+// overlay reports whether e, stored at at, is written as changes over
+// the parent layer's value.
+func overlay(at loc, e *keyspace.Entry) bool {
+	return e != nil && e.CopiedUp && at.l.Parent() != nil
 }
 
 func (t *translator) forget(at loc) {
@@ -404,102 +435,148 @@ func (t *translator) forget(at loc) {
 		delete(t.pend, at)
 	}
 	delete(t.mat, at)
+	delete(t.meta, at)
 }
 
 func (t *translator) edit(m *Mutation, ed *Edit) {
 	b := t.b
-	at := loc{pdb: t.phys[m.DB], key: m.Key}
+	at := loc{l: t.cur[m.DB], key: m.Key}
+	sp := t.spaceOf(at.l)
 	switch ed.Kind {
 	case EditSet:
 		t.forget(at)
 		if ed.prev != nil && ed.prev.Kind != keyspace.KindString {
-			b.DelKey(at.pdb, at.key)
+			b.DelKey(sp, at.key)
 		}
 		switch e := ed.next; e.Kind {
 		case keyspace.KindString:
-			b.PutString(at.pdb, at.key, ed.Deadline, ed.After)
+			b.PutString(sp, at.key, ed.Deadline, ed.After)
 		case keyspace.KindHash:
-			b.PutMeta(at.pdb, at.key, store.KindHash, ed.Deadline)
+			b.PutMeta(sp, at.key, store.KindHash, ed.Deadline)
 			e.Hash.All(func(f keyspace.HashField) bool {
-				b.PutField(at.pdb, at.key, f.Name, f.Value)
+				b.PutField(sp, at.key, f.Name, f.Value)
 				return true
 			})
 			t.mat[at] = struct{}{}
 		case keyspace.KindList:
-			b.PutMeta(at.pdb, at.key, store.KindList, ed.Deadline)
+			b.PutMeta(sp, at.key, store.KindList, ed.Deadline)
 			e.List.Range(0, e.List.Len(), func(i int, v []byte) bool {
-				b.PutElem(at.pdb, at.key, e.List.Base+int64(i), v)
+				b.PutElem(sp, at.key, e.List.Base+int64(i), v)
 				return true
 			})
 			t.mat[at] = struct{}{}
 		}
 	case EditDel:
 		t.forget(at)
-		if ed.prev.Kind == keyspace.KindString {
-			b.DelString(at.pdb, at.key)
+		if fe := at.l.Lookup(at.key); fe != nil && fe.Kind == keyspace.KindTombstone {
+			b.PutTombstone(sp, at.key)
+		} else if ed.prev.Kind == keyspace.KindString {
+			b.DelString(sp, at.key)
 		} else {
-			b.DelKey(at.pdb, at.key)
+			b.DelKey(sp, at.key)
 		}
 	case EditExpire:
 		// Any later change of the key's entry in this transaction
 		// rewrites its meta record, so the entry at commit time is right
 		// here; none means the key was deleted later.
-		e := t.finalEntry(at)
+		e := t.entryAt(at)
 		if e == nil {
 			return
 		}
 		switch e.Kind {
 		case keyspace.KindString:
-			b.PutString(at.pdb, at.key, ed.Deadline, e.Str)
+			b.PutString(sp, at.key, ed.Deadline, e.Str)
 		case keyspace.KindHash:
-			b.PutMeta(at.pdb, at.key, store.KindHash, ed.Deadline)
+			if overlay(at, e) {
+				b.PutOverlayMeta(sp, at.key, ed.Deadline)
+			} else {
+				b.PutMeta(sp, at.key, store.KindHash, ed.Deadline)
+			}
 		case keyspace.KindList:
-			b.PutMeta(at.pdb, at.key, store.KindList, ed.Deadline)
+			if overlay(at, e) {
+				t.pendingList(at) // the meta goes with the list's final base
+			} else {
+				b.PutMeta(sp, at.key, store.KindList, ed.Deadline)
+			}
 		}
-	case EditHSet:
-		if _, ok := t.mat[at]; !ok {
-			b.PutField(at.pdb, at.key, ed.Field, ed.After)
+	case EditHSet, EditHDel:
+		if _, ok := t.mat[at]; ok {
+			return
 		}
-	case EditHDel:
-		if _, ok := t.mat[at]; !ok {
-			b.DelField(at.pdb, at.key, ed.Field)
+		e := t.entryAt(at)
+		if !overlay(at, e) {
+			if ed.Kind == EditHSet {
+				b.PutField(sp, at.key, ed.Field, ed.After)
+			} else {
+				b.DelField(sp, at.key, ed.Field)
+			}
+			return
+		}
+		if _, ok := t.meta[at]; !ok {
+			t.meta[at] = struct{}{}
+			b.PutOverlayMeta(sp, at.key, e.ExpireAt)
+		}
+		if ed.Kind == EditHSet {
+			b.PutOverlayField(sp, at.key, ed.Field, ed.After)
+		} else {
+			b.PutFieldDel(sp, at.key, ed.Field)
 		}
 	case EditLPush, EditRPush, EditLPop, EditRPop, EditLSet, EditLInsert, EditLRemove:
 		if _, ok := t.mat[at]; ok {
 			return
 		}
-		i, ok := t.pend[at]
-		if !ok {
-			i = len(t.lists)
-			t.pend[at] = i
-			if i < cap(t.lists) {
-				t.lists = t.lists[:i+1]
-				t.lists[i].at, t.lists[i].ops, t.lists[i].dead = at, t.lists[i].ops[:0], false
-			} else {
-				t.lists = append(t.lists, pendingList{at: at})
-			}
-		}
-		t.lists[i].ops = append(t.lists[i].ops, listOp{kind: ed.Kind, i: ed.Index})
+		pl := t.pendingList(at)
+		pl.ops = append(pl.ops, listOp{kind: ed.Kind, i: ed.Index})
 	case EditFlushDB:
-		pdb := t.phys[m.DB]
-		b.FlushDB(pdb)
+		t.forget(at)
+		// The database now starts over as a bottom layer with a space
+		// of its own (no per-key tombstones); the old space goes when
+		// nothing refers to it (retop).
+		nl := ed.flushed.New()
+		id := t.p.allocSpace()
+		t.created = append(t.created, newSpace{l: nl, id: id})
+		b.PutSpace(id, 0, false)
+		t.cur[m.DB] = nl
 		for at := range t.pend {
-			if at.pdb == pdb {
+			if at.l == ed.flushed.Old() {
 				t.forget(at)
 			}
 		}
 		for at := range t.mat {
-			if at.pdb == pdb {
+			if at.l == ed.flushed.Old() {
 				delete(t.mat, at)
 			}
 		}
 	case EditSwapDB:
 		a, c := m.DB, ed.Index
-		t.phys[a], t.phys[c] = t.phys[c], t.phys[a]
-		b.SetDBMap(a, t.phys[a])
-		b.SetDBMap(c, t.phys[c])
-		t.swapped = true
+		t.cur[a], t.cur[c] = t.cur[c], t.cur[a]
 	}
+}
+
+// spaceOf returns the space of layer l, which may be one this
+// transaction creates.
+func (t *translator) spaceOf(l *keyspace.Layer) uint64 {
+	for _, ns := range t.created {
+		if ns.l == l {
+			return ns.id
+		}
+	}
+	return l.Space
+}
+
+func (t *translator) pendingList(at loc) *pendingList {
+	i, ok := t.pend[at]
+	if !ok {
+		i = len(t.lists)
+		t.pend[at] = i
+		if i < cap(t.lists) {
+			t.lists = t.lists[:i+1]
+			t.lists[i].at, t.lists[i].ops, t.lists[i].dead = at, t.lists[i].ops[:0], false
+		} else {
+			t.lists = append(t.lists, pendingList{at: at})
+		}
+	}
+	return &t.lists[i]
 }
 
 // insertFront and removeFront choose which side of a list an insert or
@@ -514,18 +591,20 @@ func (t *translator) finish() error {
 		if pl.dead {
 			continue
 		}
-		e := t.finalEntry(pl.at)
+		e := t.entryAt(pl.at)
 		if e == nil || e.Kind != keyspace.KindList {
 			return fmt.Errorf("internal error: list edits on %q without a list at commit", pl.at.key)
 		}
-		if err := t.flushList(pl, e.List); err != nil {
+		if err := t.flushList(pl, e); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (t *translator) flushList(pl *pendingList, l *keyspace.List) error {
+func (t *translator) flushList(pl *pendingList, e *keyspace.Entry) error {
+	l := e.List
+	sp := t.spaceOf(pl.at.l)
 	n := l.Len()
 	cnt := n // length before the transaction
 	for _, op := range pl.ops {
@@ -589,9 +668,10 @@ func (t *translator) flushList(pl *pendingList, l *keyspace.List) error {
 	lo, hi := b, b+int64(n)
 	var out, below, above int
 	minOut, maxOut := int64(0), int64(0)
+	key := pl.at.key
 	for _, p := range touched {
 		if p >= lo && p < hi {
-			t.b.PutElem(pl.at.pdb, pl.at.key, p, l.Index(int(p-lo)))
+			t.b.PutElem(sp, key, p, l.Index(int(p-lo)))
 			continue
 		}
 		if out == 0 || p < minOut {
@@ -611,16 +691,19 @@ func (t *translator) flushList(pl *pendingList, l *keyspace.List) error {
 	if out <= 16 {
 		for _, p := range touched {
 			if p < lo || p >= hi {
-				t.b.DelElem(pl.at.pdb, pl.at.key, p)
+				t.b.DelElem(sp, key, p)
 			}
 		}
 	} else {
 		if below > 0 {
-			t.b.DelElems(pl.at.pdb, pl.at.key, minOut, lo)
+			t.b.DelElems(sp, key, minOut, lo)
 		}
 		if above > 0 {
-			t.b.DelElems(pl.at.pdb, pl.at.key, hi, maxOut+1)
+			t.b.DelElems(sp, key, hi, maxOut+1)
 		}
+	}
+	if overlay(pl.at, e) {
+		t.b.PutOverlayListMeta(sp, key, e.ExpireAt, b, n)
 	}
 	if b != l.Base {
 		t.bases = append(t.bases, listBase{l: l, base: b})
@@ -628,106 +711,25 @@ func (t *translator) flushList(pl *pendingList, l *keyspace.List) error {
 	return nil
 }
 
-// ---------------------------------------------------------------------
-// Loading records into entries.
-// ---------------------------------------------------------------------
-
-// entryBuilder assembles entries from a key-ordered stream of records
-// (Store.Load, snapshots, export files) and hands each finished one to
-// emit.
-type entryBuilder struct {
-	emit  func(db int, key string, e *keyspace.Entry)
-	cur   *keyspace.Entry
-	db    int
-	key   string
-	arena []byte
-	slab  []keyspace.Entry
-}
-
-// newEntry returns a zeroed entry. Entries come from slabs of 256: one
-// allocation (and one object for the GC to track) per 256 keys at
-// restart. A slab stays allocated while any of its entries lives, which
-// bounds the cost by the size of the data loaded.
-func (eb *entryBuilder) newEntry() *keyspace.Entry {
-	if len(eb.slab) == 0 {
-		eb.slab = make([]keyspace.Entry, 256)
+// retop writes the branch's new tops after FLUSHDB or SWAPDB and works
+// out the references that change: each new top gains one, each old top
+// that is no longer one loses one, and a space left without any (and, in
+// turn, its parents) is dropped in the same batch. The caller holds spMu;
+// the returned drops are applied to the bookkeeping once the batch is
+// written.
+func (t *translator) retop() []spaceDrop {
+	rec := t.p.branchRecord(t.br)
+	for db := range rec.Tops {
+		rec.Tops[db] = t.spaceOf(t.cur[db])
 	}
-	e := &eb.slab[0]
-	eb.slab = eb.slab[1:]
-	return e
-}
-
-// copyKey copies a key out of the scan's buffers, into the same chunks
-// as small values (keys are immutable strings).
-func (eb *entryBuilder) copyKey(k []byte) string {
-	if len(k) == 0 {
-		return ""
+	t.b.PutBranch(&rec)
+	t.refDelta = map[uint64]int{}
+	for _, ns := range t.created {
+		t.refDelta[ns.id] += 0 // exists
 	}
-	c := eb.copyValue(k)
-	return unsafe.String(unsafe.SliceData(c), len(c))
-}
-
-func newEntryBuilder(emit func(db int, key string, e *keyspace.Entry)) *entryBuilder {
-	return &entryBuilder{emit: emit}
-}
-
-// copyValue copies v out of the scan's buffers. Small values share 64 KiB
-// chunks (one allocation for many keys); every copy is capped, so an
-// APPEND reallocates rather than writing into a neighbour.
-func (eb *entryBuilder) copyValue(v []byte) []byte {
-	if len(v) == 0 {
-		return []byte{}
+	for db := range t.cur {
+		t.refDelta[t.spaceOf(t.cur[db])]++
+		t.refDelta[t.start[db].Space]--
 	}
-	if len(v) > 512 {
-		c := make([]byte, len(v))
-		copy(c, v)
-		return c
-	}
-	if len(eb.arena)+len(v) > cap(eb.arena) {
-		eb.arena = make([]byte, 0, 64<<10)
-	}
-	s := len(eb.arena)
-	eb.arena = append(eb.arena, v...)
-	return eb.arena[s:len(eb.arena):len(eb.arena)]
-}
-
-func (eb *entryBuilder) add(r *store.Record) error {
-	switch r.Tag {
-	case store.TagMeta:
-		eb.done()
-		eb.db, eb.key = r.DB, eb.copyKey(r.Key)
-		e := eb.newEntry()
-		e.ExpireAt = r.Deadline
-		switch r.Kind {
-		case store.KindString:
-			e.Kind, e.Str = keyspace.KindString, eb.copyValue(r.Value)
-		case store.KindHash:
-			e.Kind, e.Hash = keyspace.KindHash, keyspace.NewHash(0)
-		case store.KindList:
-			e.Kind, e.List = keyspace.KindList, keyspace.NewList()
-		}
-		eb.cur = e
-	case store.TagField:
-		eb.cur.Hash.Set(eb.copyKey(r.Field), eb.copyValue(r.Value))
-	case store.TagElem:
-		if eb.cur.List.Len() == 0 {
-			eb.cur.List.Base = r.Pos
-		}
-		eb.cur.List.PushBack(eb.copyValue(r.Value))
-	}
-	return nil
-}
-
-// done emits the entry being built, if any. A container without elements
-// (which the mutation path never leaves) is dropped.
-func (eb *entryBuilder) done() {
-	e := eb.cur
-	eb.cur = nil
-	if e == nil {
-		return
-	}
-	if (e.Kind == keyspace.KindHash && e.Hash.Len() == 0) || (e.Kind == keyspace.KindList && e.List.Len() == 0) {
-		return
-	}
-	eb.emit(eb.db, eb.key, e)
+	return t.p.planDrops(t.b, t.refDelta)
 }

@@ -23,6 +23,7 @@ const NumDBs = keyspace.NumDBs
 // modifies a value in place).
 type DB struct {
 	c  *core
+	br *branch
 	db int
 }
 
@@ -30,18 +31,14 @@ type DB struct {
 type core struct {
 	opts   Options
 	log    *slog.Logger
-	ks     *keyspace.Keyspace
-	seq    atomic.Uint64
+	seed   keyspace.Seed
+	main   *branch  // the main branch, never deleted
+	brs    branches // every branch, main included (branch.go)
 	subs   atomic.Pointer[[]func(*Mutation)]
 	subMu  sync.Mutex // serializes changes to subs and subIDs
 	subIDs []*func(*Mutation)
 
-	// watched[s] maps keys of stripe s to the watchers of those keys;
-	// guarded by stripe s's lock (written under the write lock).
-	watched [keyspace.NumDBs * keyspace.NumShards]map[string][]*Watcher
-
-	blocked blockedRegistry
-	ctr     counters
+	ctr counters
 
 	// clockSec is a coarse clock (Unix seconds) for last-access stamps,
 	// refreshed by every transaction and by the expiry ticker, so that
@@ -68,9 +65,10 @@ func Open(opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &core{opts: o, log: o.Logger, ks: keyspace.New(), stop: make(chan struct{}), ctr: newCounters()}
+	c := &core{opts: o, log: o.Logger, seed: keyspace.NewSeed(), stop: make(chan struct{}), ctr: newCounters()}
 	c.txPool.New = func() any { return &Tx{c: c} }
-	c.blocked.init()
+	c.main = newBranch(MainBranch, keyspace.NewWithSeed(c.seed))
+	c.brs.m = map[string]*branch{MainBranch: c.main}
 	if o.Dir != "" {
 		// Load the data before anything else can see the store.
 		if err := c.openDurable(); err != nil {
@@ -83,7 +81,7 @@ func Open(opts Options) (*DB, error) {
 		c.bg.Add(1)
 		go c.activeExpiry()
 	}
-	return &DB{c: c}, nil
+	return &DB{c: c, br: c.main}, nil
 }
 
 // Close stops background work and releases the store. Blocked operations
@@ -109,7 +107,7 @@ func (d *DB) Select(index int) (*DB, error) {
 	if index < 0 || index >= NumDBs {
 		return nil, ErrDBIndex
 	}
-	return &DB{c: d.c, db: index}, nil
+	return &DB{c: d.c, br: d.br, db: index}, nil
 }
 
 // Index returns the number of the database this handle works on.
@@ -176,6 +174,8 @@ func (c *core) subscribe(fn func(*Mutation)) (cancel func()) {
 // (the run whose result Update returns).
 type Tx struct {
 	c      *core
+	br     *branch
+	ks     *keyspace.Keyspace // br.ks
 	db     int
 	write  bool
 	done   bool
@@ -202,14 +202,14 @@ type retrySignal struct{ s keyspace.Stripe }
 // an error (or panics), every change it made is undone and Update returns
 // that error.
 func (d *DB) Update(fn func(tx *Tx) error) error {
-	return d.c.run(d.db, true, nil, fn)
+	return d.c.run(d.br, d.db, true, nil, fn)
 }
 
 // View runs fn in a read-only transaction that sees one consistent state
 // of every key it reads. A write inside fn stops fn at once (it does not
 // return to fn) and View returns ErrTxReadOnly.
 func (d *DB) View(fn func(tx *Tx) error) error {
-	return d.c.run(d.db, false, nil, fn)
+	return d.c.run(d.br, d.db, false, nil, fn)
 }
 
 // Now returns the transaction's time: the DB's Clock read once when the
@@ -239,11 +239,12 @@ func (tx *Tx) Lock(keys ...string) {
 
 // run is the single entry to the keyspace for every operation but the
 // lock-free-path reads. pre lists stripes known up front.
-func (c *core) run(db int, write bool, pre []keyspace.Stripe, fn func(tx *Tx) error) error {
+func (c *core) run(br *branch, db int, write bool, pre []keyspace.Stripe, fn func(tx *Tx) error) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
 	tx := c.txPool.Get().(*Tx)
+	tx.br, tx.ks = br, br.ks
 	tx.db, tx.write, tx.done = db, write, false
 	defer func() {
 		tx.done = true
@@ -256,10 +257,15 @@ func (c *core) run(db int, write bool, pre []keyspace.Stripe, fn func(tx *Tx) er
 		clear(tx.pushed)
 		tx.held, tx.muts, tx.after = tx.held[:0], tx.muts[:0], tx.after[:0]
 		tx.undoF, tx.pushed = tx.undoF[:0], tx.pushed[:0]
+		tx.br, tx.ks = nil, nil
 		c.txPool.Put(tx)
 	}()
 	for {
 		tx.lockAll(pre)
+		if br.deleted.Load() {
+			tx.unlockAll()
+			return fmt.Errorf("%w '%s'", ErrNoBranch, br.name)
+		}
 		tx.now = c.opts.Clock.Now()
 		tx.nowMs = tx.now.UnixMilli()
 		c.tickClock(tx.nowMs)
@@ -336,9 +342,9 @@ func (tx *Tx) lockAll(stripes []keyspace.Stripe) {
 			continue
 		}
 		if tx.write {
-			tx.c.ks.Lock(s)
+			tx.ks.Lock(s)
 		} else {
-			tx.c.ks.RLock(s)
+			tx.ks.RLock(s)
 		}
 		tx.held = append(tx.held, heldLock{s: s, write: tx.write})
 	}
@@ -348,9 +354,9 @@ func (tx *Tx) unlockAll() {
 	for i := len(tx.held) - 1; i >= 0; i-- {
 		h := tx.held[i]
 		if h.write {
-			tx.c.ks.Unlock(h.s)
+			tx.ks.Unlock(h.s)
 		} else {
-			tx.c.ks.RUnlock(h.s)
+			tx.ks.RUnlock(h.s)
 		}
 	}
 	tx.held = tx.held[:0]
@@ -361,7 +367,7 @@ func (tx *Tx) lockKey(db int, key string) keyspace.Stripe {
 	if tx.done {
 		panic(ErrTxDone)
 	}
-	s := tx.c.ks.StripeOf(db, key)
+	s := tx.ks.StripeOf(db, key)
 	tx.acquire(s)
 	return s
 }
@@ -375,7 +381,7 @@ func (tx *Tx) acquire(s keyspace.Stripe) {
 	if i < n && tx.held[i].s == s {
 		return
 	}
-	ks := tx.c.ks
+	ks := tx.ks
 	if i == n {
 		// Above everything held: blocking is safe in sorted order.
 		if tx.write {
@@ -413,15 +419,21 @@ func (tx *Tx) commit() error {
 	if len(tx.muts) == 0 {
 		return nil
 	}
-	first := c.seq.Add(uint64(len(tx.muts))) - uint64(len(tx.muts)) + 1
+	if tx.br.deleted.Load() {
+		// DeleteBranch took every stripe after this transaction's
+		// first look: nothing may be written to a deleted branch.
+		return fmt.Errorf("%w '%s'", ErrNoBranch, tx.br.name)
+	}
+	first := tx.br.seq.Add(uint64(len(tx.muts))) - uint64(len(tx.muts)) + 1
 	for i := range tx.muts {
 		tx.muts[i].Seq = first + uint64(i)
 		tx.muts[i].Time = tx.now
+		tx.muts[i].Branch = tx.br.name
 	}
 	if c.durable != nil {
 		// One durable batch per transaction, written while its keys are
 		// locked, so per key the order on disk is the commit order.
-		if err := c.durable.commit(tx.muts); err != nil {
+		if err := c.durable.commit(tx.br, tx.muts); err != nil {
 			return err
 		}
 	}
@@ -437,14 +449,14 @@ func (tx *Tx) commit() error {
 		if m.dbWide() {
 			touchWatchers(m.Edits[0].watchers)
 		} else {
-			if e := tx.c.ks.Get(m.DB, m.Key); e != nil {
+			if e := tx.ks.Get(m.DB, m.Key); e != nil {
 				e.Version = m.Seq
 			}
 			// Removing an expired key is no change to its watchers (Redis
 			// 7): one live when watched is already reported by its
 			// deadline (Watcher.Changed), one expired then never changed.
 			if m.Op != "expired" {
-				c.touchWatched(m.DB, m.Key)
+				tx.br.touchWatched(m.DB, m.Key)
 			}
 		}
 		for _, fn := range subs {
@@ -474,7 +486,7 @@ func (tx *Tx) rollback() {
 }
 
 func (tx *Tx) undo(db int, key string, ed *Edit) {
-	ks := tx.c.ks
+	ks := tx.ks
 	if ed.prev != nil && ed.prev.Kind == keyspace.KindString {
 		// An undone APPEND may have written past the restored value's
 		// length into its buffer: cap it, so that the next APPEND
@@ -571,7 +583,8 @@ func (tx *Tx) record(key, op string, ed Edit) {
 // put stores e as the whole value of key (an EditSet). Callers look the
 // key up first, so an expired previous entry is already gone.
 func (tx *Tx) put(key, op string, e *keyspace.Entry) {
-	ks := tx.c.ks
+	ks := tx.ks
+	e.CopiedUp = false // a whole value of its own from now on
 	prev := ks.Get(tx.db, key)
 	ed := Edit{Kind: EditSet, prev: prev, next: e, Deadline: e.ExpireAt}
 	if prev != nil {
@@ -588,7 +601,7 @@ func (tx *Tx) put(key, op string, e *keyspace.Entry) {
 }
 
 func (tx *Tx) del(key, op string) bool {
-	prev := tx.c.ks.Delete(tx.db, key)
+	prev := tx.ks.Delete(tx.db, key)
 	if prev == nil {
 		return false
 	}
@@ -602,7 +615,7 @@ func (tx *Tx) del(key, op string) bool {
 
 func (tx *Tx) expire(key, op string, e *keyspace.Entry, at int64) {
 	prev := e.ExpireAt
-	tx.c.ks.SetExpire(tx.db, key, e, at)
+	tx.ks.SetExpire(tx.db, key, e, at)
 	tx.record(key, op, Edit{Kind: EditExpire, Deadline: at, PrevDeadline: prev})
 }
 
@@ -680,7 +693,7 @@ func (tx *Tx) afterCommit(f func()) { tx.after = append(tx.after, f) }
 // lookupW for that.
 func (tx *Tx) lookup(key string) *keyspace.Entry {
 	s := tx.lockKey(tx.db, key)
-	e := tx.c.ks.Get(tx.db, key)
+	e := tx.ks.Get(tx.db, key)
 	if e != nil && e.Expired(tx.nowMs) {
 		if tx.write {
 			tx.del(key, "expired")
@@ -690,12 +703,12 @@ func (tx *Tx) lookup(key string) *keyspace.Entry {
 	if !tx.write {
 		// Like Redis, count hits and misses of reads only.
 		if e == nil {
-			tx.c.ks.Miss(s)
+			tx.ks.Miss(s)
 			if tx.c.notifyKeyMissOn() {
 				tx.c.keyMiss(tx.db, key) // Redis's "keymiss" event (class m)
 			}
 		} else {
-			tx.c.ks.Hit(s)
+			tx.ks.Hit(s)
 		}
 	}
 	if e != nil {
@@ -711,7 +724,16 @@ func (tx *Tx) lookupW(key string) *keyspace.Entry {
 	if tx.lookup(key) == nil {
 		return nil
 	}
-	return tx.c.ks.ForWrite(tx.db, key)
+	return tx.ks.ForWrite(tx.db, key)
+}
+
+// cloneEntry returns a copy of e, key's entry in the current database, that
+// can be modified independently of it: O(1) (see keyspace.Entry.Clone).
+func (tx *Tx) cloneEntry(key string, e *keyspace.Entry) *keyspace.Entry {
+	if tx.write && tx.ks.InTop(tx.db, key, e) {
+		return e.Clone()
+	}
+	return e.CloneFrozen()
 }
 
 // lookupKind is lookupW or lookup with a type check: it returns nil when
@@ -735,9 +757,9 @@ func (d *DB) do(write bool, fn func(tx *Tx) error, keys ...string) error {
 	var buf [4]keyspace.Stripe
 	pre := buf[:0]
 	for _, k := range keys {
-		pre = append(pre, d.c.ks.StripeOf(d.db, k))
+		pre = append(pre, d.br.ks.StripeOf(d.db, k))
 	}
-	return d.c.run(d.db, write, pre, fn)
+	return d.c.run(d.br, d.db, write, pre, fn)
 }
 
 // UpdateKeys is Update with the locks of keys (of this handle's database)
@@ -762,9 +784,9 @@ func (d *DB) doBytes(write bool, fn func(tx *Tx) error, keys [][]byte) error {
 	var buf [4]keyspace.Stripe
 	pre := buf[:0]
 	for _, k := range keys {
-		pre = append(pre, d.c.ks.StripeOfBytes(d.db, k))
+		pre = append(pre, d.br.ks.StripeOfBytes(d.db, k))
 	}
-	return d.c.run(d.db, write, pre, fn)
+	return d.c.run(d.br, d.db, write, pre, fn)
 }
 
 // ViewKeys is View with the locks of keys taken up front; see UpdateKeys.

@@ -194,9 +194,10 @@ func (d *DB) SnapshotDelete(name string) error {
 	return snapshotError(name, p.st.DeleteSnapshot(name))
 }
 
-// SnapshotRestore replaces the whole dataset, every database, by
-// snapshot name (SNAPSHOT RESTORE) and returns the number of keys
-// restored. Keys whose deadline passed since the snapshot was taken are
+// SnapshotRestore replaces the whole dataset of the handle's branch,
+// every database, by the same branch's in snapshot name (main's if the
+// snapshot has no branch of that name) (SNAPSHOT RESTORE) and returns the
+// number of keys restored. Other branches keep their data. Keys whose deadline passed since the snapshot was taken are
 // not restored. It is one transaction: readers see the old data or the
 // new, and a crash keeps one or the other. Every key is announced as a
 // "restore" event after the databases are flushed ("flushdb"). It holds
@@ -210,18 +211,27 @@ func (d *DB) SnapshotRestore(name string) (int64, error) {
 	if err := checkSnapshotName(name); err != nil {
 		return 0, err
 	}
-	entries, err := collectEntries(func(fn func(*store.Record) error) error {
-		return p.st.LoadSnapshot(name, d.c.nowMs(), fn)
+	var entries []loadedEntry
+	err = p.open(func() error {
+		rd, err := p.st.OpenSnapshot(name)
+		if err != nil {
+			return err
+		}
+		defer rd.Close()
+		entries, err = d.c.loadView(rd, d.br.name, d.c.nowMs())
+		return err
 	})
 	if err != nil {
 		return 0, snapshotError(name, err)
 	}
-	return d.c.replaceAll(entries)
+	return d.c.replaceAll(d.br, entries)
 }
 
-// SnapshotExport writes the current data (consistently, every database)
-// to the file path as one zstd-compressed stream, for moving a dataset to
-// another machine (SNAPSHOT EXPORT). The file appears whole or not at
+// SnapshotExport writes the current data of the handle's branch
+// (consistently, every database) to the file path as one zstd-compressed
+// stream, for moving a dataset to another machine (SNAPSHOT EXPORT). It
+// pins the data with a hidden fork for the time it writes, so writers go
+// on meanwhile. The file appears whole or not at
 // all: it is written to a temporary file beside path, fsynced, renamed,
 // and the directory fsynced. It returns the number of keys written.
 func (d *DB) SnapshotExport(path string) (int64, error) {
@@ -231,7 +241,7 @@ func (d *DB) SnapshotExport(path string) (int64, error) {
 	}
 	var n int64
 	err = p.open(func() (err error) {
-		n, err = p.st.Export(path, d.c.nowMs())
+		n, err = d.exportTo(path)
 		return err
 	})
 	if errors.Is(err, ErrClosed) {
@@ -243,7 +253,8 @@ func (d *DB) SnapshotExport(path string) (int64, error) {
 	return n, nil
 }
 
-// SnapshotImport replaces the whole dataset by the one in the file path,
+// SnapshotImport replaces the whole dataset of the handle's branch by the
+// one in the file path,
 // written by SnapshotExport (SNAPSHOT IMPORT, rustypotato --restore), as
 // SnapshotRestore does, and returns the number of keys loaded. The file
 // is read completely and checked before anything changes: a truncated or
@@ -258,13 +269,7 @@ func (d *DB) SnapshotImport(path string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%w: ERR import of %s failed: %v", ErrInvalidArgument, path, err)
 	}
-	return d.c.replaceAll(entries)
-}
-
-type loadedEntry struct {
-	db  int
-	key string
-	e   *keyspace.Entry
+	return d.c.replaceAll(d.br, entries)
 }
 
 func collectEntries(scan func(fn func(*store.Record) error) error) ([]loadedEntry, error) {
@@ -282,8 +287,8 @@ func collectEntries(scan func(fn func(*store.Record) error) error) ([]loadedEntr
 // replaceAll flushes every database and stores entries, in one
 // transaction through the mutation path (so watchers, blocked clients,
 // events and the durable copy all follow).
-func (c *core) replaceAll(entries []loadedEntry) (int64, error) {
-	err := c.run(0, true, nil, func(tx *Tx) error {
+func (c *core) replaceAll(br *branch, entries []loadedEntry) (int64, error) {
+	err := c.run(br, 0, true, nil, func(tx *Tx) error {
 		for db := 0; db < NumDBs; db++ {
 			tx.db = db
 			if err := tx.FlushDB(); err != nil {
@@ -364,4 +369,141 @@ func (d *DB) Persistence() PersistenceInfo {
 		info.Err = persistError(err)
 	}
 	return info
+}
+
+// exportTo writes the handle's branch to path (SnapshotExport): a hidden
+// fork pins the data, whose frozen layers are then read without locks
+// while the branch goes on.
+func (d *DB) exportTo(path string) (int64, error) {
+	pin, err := d.c.forkHidden(d.br)
+	if err != nil {
+		return 0, err
+	}
+	defer d.c.dropHidden(pin)
+	now := d.c.nowMs()
+	return store.WriteExport(path, func(put func(*store.Record) error) error {
+		for db := 0; db < NumDBs; db++ {
+			if err := viewRecords(pin.ks, db, now, put); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// viewRecords passes every live key of database db of ks to put as flat
+// records (meta first). ks must not change meanwhile (a hidden fork).
+func viewRecords(ks *keyspace.Keyspace, db int, now int64, put func(*store.Record) error) error {
+	var r store.Record
+	var err error
+	for l := ks.Top(db); l != nil && err == nil; l = l.Parent() {
+		for i := 0; i < keyspace.NumShards && err == nil; i++ {
+			l.ShardKeys(i, func(k string, e *keyspace.Entry) bool {
+				if e == nil || e.Expired(now) || ks.Shadowed(db, l, k) {
+					return true
+				}
+				err = entryRecords(&r, db, k, e, put)
+				return err == nil
+			})
+		}
+	}
+	return err
+}
+
+// entryRecords passes key's entry e as flat records to put.
+func entryRecords(r *store.Record, db int, key string, e *keyspace.Entry, put func(*store.Record) error) error {
+	*r = store.Record{Space: uint64(db), DB: db, Key: []byte(key), Tag: store.TagMeta, Deadline: e.ExpireAt}
+	switch e.Kind {
+	case keyspace.KindString:
+		r.Kind, r.Value = store.KindString, e.Str
+		return put(r)
+	case keyspace.KindHash:
+		r.Kind = store.KindHash
+		if err := put(r); err != nil {
+			return err
+		}
+		var err error
+		e.Hash.All(func(f keyspace.HashField) bool {
+			*r = store.Record{Space: uint64(db), DB: db, Key: r.Key, Tag: store.TagField, Field: []byte(f.Name), Value: f.Value}
+			err = put(r)
+			return err == nil
+		})
+		return err
+	case keyspace.KindList:
+		r.Kind = store.KindList
+		if err := put(r); err != nil {
+			return err
+		}
+		var err error
+		e.List.Range(0, e.List.Len(), func(i int, v []byte) bool {
+			*r = store.Record{Space: uint64(db), DB: db, Key: r.Key, Tag: store.TagElem, Pos: int64(i), Value: v}
+			err = put(r)
+			return err == nil
+		})
+		return err
+	}
+	return nil
+}
+
+// loadView reads branch name's data (main's if there is no such branch)
+// from rd into entries, flattening its layers; keys past their deadline
+// at now are left out.
+func (c *core) loadView(rd *store.Reader, name string, now int64) ([]loadedEntry, error) {
+	lay, err := rd.Layout()
+	if err != nil {
+		return nil, err
+	}
+	var rec *store.BranchRecord
+	for i := range lay.Branches {
+		if b := &lay.Branches[i]; b.Name == name || b.Name == MainBranch && rec == nil {
+			rec = b
+		}
+	}
+	if rec == nil {
+		return nil, fmt.Errorf("%w: no main branch", store.ErrCorrupt)
+	}
+	ks := keyspace.NewWithSeed(c.seed)
+	layers := map[uint64]*keyspace.Layer{}
+	var load func(id uint64) (*keyspace.Layer, error)
+	load = func(id uint64) (*keyspace.Layer, error) {
+		if l := layers[id]; l != nil {
+			return l, nil
+		}
+		var parent *keyspace.Layer
+		if sr := lay.Spaces[id]; sr.HasParent {
+			if parent, err = load(sr.Parent); err != nil {
+				return nil, err
+			}
+		}
+		l := keyspace.NewLayer(parent)
+		eb := newEntryBuilder(func(_ int, key string, e *keyspace.Entry) { ks.PutNew(l, key, e) })
+		eb.parent = parent
+		if err := rd.ScanSpace(id, eb.add); err != nil {
+			return nil, err
+		}
+		if err := eb.done(); err != nil {
+			return nil, err
+		}
+		layers[id] = l
+		return l, nil
+	}
+	var out []loadedEntry
+	for db, t := range rec.Tops {
+		l, err := load(t)
+		if err != nil {
+			return nil, err
+		}
+		ks.SetTop(db, l)
+		for x := l; x != nil; x = x.Parent() {
+			for i := 0; i < keyspace.NumShards; i++ {
+				x.ShardKeys(i, func(k string, e *keyspace.Entry) bool {
+					if e != nil && !e.Expired(now) && !ks.Shadowed(db, x, k) {
+						out = append(out, loadedEntry{db: db, key: k, e: e.CloneFrozen()})
+					}
+					return true
+				})
+			}
+		}
+	}
+	return out, nil
 }

@@ -91,30 +91,35 @@ func (d *DB) Get(key string) ([]byte, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
 	}
-	s := c.ks.StripeOf(d.db, key)
-	c.ks.RLock(s)
-	e := c.ks.Get(d.db, key)
+	ks := d.br.ks
+	s := ks.StripeOf(d.db, key)
+	ks.RLock(s)
+	if d.br.deleted.Load() {
+		ks.RUnlock(s)
+		return nil, fmt.Errorf("%w '%s'", ErrNoBranch, d.br.name)
+	}
+	e := ks.Get(d.db, key)
 	// Read the clock only for keys with a deadline: it is the most
 	// expensive step of a read on some machines.
 	if e != nil && e.ExpireAt != 0 && e.Expired(c.nowMs()) {
 		e = nil
 	}
 	if e == nil {
-		c.ks.RUnlock(s)
-		c.ks.Miss(s)
+		ks.RUnlock(s)
+		ks.Miss(s)
 		if c.notifyKeyMissOn() {
 			c.keyMiss(d.db, key) // "keymiss" event (pubsub.go)
 		}
 		return nil, ErrNotFound
 	}
-	c.ks.Hit(s)
+	ks.Hit(s)
 	if e.Kind != keyspace.KindString {
-		c.ks.RUnlock(s)
+		ks.RUnlock(s)
 		return nil, ErrWrongType
 	}
 	v := e.Str[:len(e.Str):len(e.Str)]
 	e.Touch(c.clockSec.Load())
-	c.ks.RUnlock(s)
+	ks.RUnlock(s)
 	return v, nil
 }
 

@@ -1,6 +1,7 @@
 package potato
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -14,6 +15,7 @@ import (
 // done (UNWATCH), or its registrations stay.
 type Watcher struct {
 	c     *core
+	br    *branch
 	dirty atomic.Bool
 	mu    sync.Mutex
 	keys  []watchedKey
@@ -29,31 +31,35 @@ type watchedKey struct {
 // WatchKeys starts watching keys of this handle's database and returns a
 // new Watcher. Add watches more keys, of any database.
 func (d *DB) WatchKeys(keys ...string) *Watcher {
-	w := &Watcher{c: d.c}
+	w := &Watcher{c: d.c, br: d.br}
 	w.Add(d, keys...)
 	return w
 }
 
-// Add watches keys of database d (a handle on the same store).
+// Add watches keys of database d (a handle on the same store and branch;
+// a handle on another branch is ignored).
 func (w *Watcher) Add(d *DB, keys ...string) {
-	c := w.c
+	if d.br != w.br {
+		return
+	}
+	c, b := w.c, w.br
 	now := c.nowMs()
 	for _, k := range keys {
-		s := c.ks.StripeOf(d.db, k)
-		c.ks.Lock(s)
-		m := c.watched[s]
+		s := b.ks.StripeOf(d.db, k)
+		b.ks.Lock(s)
+		m := b.watched[s]
 		if m == nil {
 			m = make(map[string][]*Watcher)
-			c.watched[s] = m
+			b.watched[s] = m
 		}
 		m[k] = append(m[k], w)
 		wk := watchedKey{db: d.db, key: k}
-		if e := c.ks.Get(d.db, k); e != nil && e.Expired(now) {
+		if e := b.ks.Get(d.db, k); e != nil && e.Expired(now) {
 			wk.expired = true
 		} else if e != nil {
 			wk.at = e.ExpireAt
 		}
-		c.ks.Unlock(s)
+		b.ks.Unlock(s)
 		w.mu.Lock()
 		w.keys = append(w.keys, wk)
 		w.mu.Unlock()
@@ -80,15 +86,15 @@ func (w *Watcher) Changed() bool {
 
 // Close stops watching all keys (UNWATCH). The Watcher may not be reused.
 func (w *Watcher) Close() {
-	c := w.c
+	b := w.br
 	w.mu.Lock()
 	keys := w.keys
 	w.keys = nil
 	w.mu.Unlock()
 	for _, wk := range keys {
-		s := c.ks.StripeOf(wk.db, wk.key)
-		c.ks.Lock(s)
-		ws := c.watched[s][wk.key]
+		s := b.ks.StripeOf(wk.db, wk.key)
+		b.ks.Lock(s)
+		ws := b.watched[s][wk.key]
 		out := ws[:0]
 		for _, x := range ws {
 			if x != w {
@@ -96,18 +102,22 @@ func (w *Watcher) Close() {
 			}
 		}
 		if len(out) == 0 {
-			delete(c.watched[s], wk.key)
+			delete(b.watched[s], wk.key)
 		} else {
-			c.watched[s][wk.key] = out
+			b.watched[s][wk.key] = out
 		}
-		c.ks.Unlock(s)
+		b.ks.Unlock(s)
 	}
 }
 
 // Check locks the keys watched by w and returns ErrTxAborted if any of
 // them changed since it was watched. Called first in an Update closure, it
-// makes EXEC's check-and-run atomic.
+// makes EXEC's check-and-run atomic. A Watcher of another branch than the
+// transaction's returns ErrInvalidArgument.
 func (tx *Tx) Check(w *Watcher) error {
+	if w.br != tx.br {
+		return fmt.Errorf("%w: ERR the watched keys are on branch '%s', the transaction on '%s'", ErrInvalidArgument, w.br.name, tx.br.name)
+	}
 	w.mu.Lock()
 	keys := append([]watchedKey(nil), w.keys...)
 	w.mu.Unlock()
@@ -122,9 +132,9 @@ func (tx *Tx) Check(w *Watcher) error {
 
 // touchWatched marks the watchers of (db, key) dirty. The caller holds the
 // key's stripe for writing.
-func (c *core) touchWatched(db int, key string) {
-	s := c.ks.StripeOf(db, key)
-	m := c.watched[s]
+func (b *branch) touchWatched(db int, key string) {
+	s := b.ks.StripeOf(db, key)
+	m := b.watched[s]
 	if len(m) == 0 {
 		return
 	}
@@ -141,13 +151,13 @@ func (c *core) touchWatched(db int, key string) {
 // watched changes nothing when it goes or when an expired one replaces
 // it, and neither does a missing key replaced by an expired one. Call it
 // before the change; the caller holds every stripe of db and of other.
-func (c *core) dbWatchers(db, other int, now int64, out []*Watcher) []*Watcher {
+func (b *branch) dbWatchers(db, other int, now int64, out []*Watcher) []*Watcher {
 	for i := 0; i < keyspace.NumShards; i++ {
-		for key, ws := range c.watched[db*keyspace.NumShards+i] {
-			inDB := c.ks.Get(db, key) != nil
+		for key, ws := range b.watched[db*keyspace.NumShards+i] {
+			inDB := b.ks.Get(db, key) != nil
 			var inOther *keyspace.Entry
 			if other >= 0 {
-				inOther = c.ks.Get(other, key)
+				inOther = b.ks.Get(other, key)
 			}
 			if !inDB && inOther == nil {
 				continue

@@ -368,7 +368,7 @@ func TestUpdateCommitsAtomically(t *testing.T) {
 // writes.
 func TestRetryOnLockOrder(t *testing.T) {
 	d, _ := openTestDB(t)
-	ks := d.c.ks
+	ks := d.br.ks
 	// Two keys in different stripes, named by their order. (Comparing
 	// with a fixed anchor key hung whenever the random seed put the
 	// anchor in the first or last stripe.)
@@ -530,8 +530,8 @@ func TestWatcherAddCloseOtherDB(t *testing.T) {
 	}
 	w.Close()
 	// Closing removes every registration.
-	for s := range d.c.watched {
-		if len(d.c.watched[s]) != 0 {
+	for s := range d.br.watched {
+		if len(d.br.watched[s]) != 0 {
 			t.Fatalf("stripe %d still has watch registrations after Close", s)
 		}
 	}

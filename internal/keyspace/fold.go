@@ -15,7 +15,7 @@ import "container/heap"
 // the view through c before: no branch sees a change.
 func (ks *Keyspace) Fold(c *Layer) (kept, gone *Layer) {
 	p := c.parent
-	if c.m.Size() <= p.m.Size() {
+	if FoldsIntoParent(c) {
 		c.m.Range(func(k string, e *Entry) bool {
 			ks.moveInto(p, k, e, p.parent)
 			return true
@@ -28,9 +28,13 @@ func (ks *Keyspace) Fold(c *Layer) (kept, gone *Layer) {
 	p.m.Range(func(k string, pe *Entry) bool {
 		if ce, ok := c.m.Load(k); ok {
 			// c's entry wins; a tombstone of c over a key that only p had
-			// deletes nothing any more.
-			if ce.Kind == KindTombstone && viewGet(p.parent, k) == nil {
+			// deletes nothing any more; a copy-up of p's value is a value
+			// of its own now (persistence writes it whole).
+			switch {
+			case ce.Kind == KindTombstone && viewGet(p.parent, k) == nil:
 				c.m.Delete(k)
+			case ce.CopiedUp && pe.Kind != KindTombstone:
+				ce.CopiedUp = false
 			}
 			return true
 		}
@@ -41,6 +45,10 @@ func (ks *Keyspace) Fold(c *Layer) (kept, gone *Layer) {
 	c.dropSorted()
 	return c, p
 }
+
+// FoldsIntoParent reports which way Fold(c) moves entries: from c into
+// its parent (true) or from the parent into c.
+func FoldsIntoParent(c *Layer) bool { return c.m.Size() <= c.parent.m.Size() }
 
 // moveInto stores e (an entry or a tombstone) under k in layer l, whose
 // own parent is below: the fold's bookkeeping, with l's view counts left
@@ -57,6 +65,11 @@ func (ks *Keyspace) moveInto(l *Layer, k string, e *Entry, below *Layer) {
 			e.slot = old.slot
 			if old.ExpireAt != 0 {
 				sh.expiring--
+			}
+			// A copy-up over l's own value becomes a value of l: its
+			// changes now apply to l's (see Entry.CopiedUp).
+			if e.CopiedUp && !old.CopiedUp {
+				e.CopiedUp = false
 			}
 		}
 	} else if e.Kind != KindTombstone {

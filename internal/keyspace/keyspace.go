@@ -127,6 +127,9 @@ type stripeLock struct {
 	_            [24]byte // keep neighbouring stripes off one cache line
 }
 
+// NoSpace is Layer.Space before the owner names the layer.
+const NoSpace = ^uint64(0)
+
 // layerSerial numbers layers, for SCAN cursors to recognise them.
 var layerSerial atomic.Uint64
 
@@ -137,7 +140,8 @@ type Layer struct {
 	parent *Layer
 	serial uint64
 	// Space is the owner's name for the layer (persistence stores each
-	// layer under its own space number); the keyspace never reads it.
+	// layer under its own space number), NoSpace until the owner sets
+	// it; the keyspace never reads it.
 	Space uint64
 	m     *xsync.Map[string, *Entry]
 	// count and expiring are the number of keys, and of keys with a
@@ -161,7 +165,7 @@ type shard struct {
 // NewLayer returns an empty layer over parent (nil for a bottom layer),
 // holding the same view as parent until written.
 func NewLayer(parent *Layer) *Layer {
-	l := &Layer{parent: parent, serial: layerSerial.Add(1), m: xsync.NewMap[string, *Entry]()}
+	l := &Layer{parent: parent, serial: layerSerial.Add(1), Space: NoSpace, m: xsync.NewMap[string, *Entry]()}
 	if parent != nil {
 		l.count.Store(parent.count.Load())
 		l.expiring.Store(parent.expiring.Load())
@@ -239,12 +243,19 @@ func (ks *Keyspace) Depth(db int) int {
 
 // Fork freezes the top layer of every database and returns a new branch
 // whose databases are new layers over them, as this one's become: both
-// see the same data, in O(1). The caller holds every stripe of ks for
-// writing (LockAll).
+// see the same data, in O(1). A top layer that holds nothing is not
+// frozen: the new branch's layer goes beside it, over its parent, so that
+// forking a branch that did not change since its last fork does not make
+// its chains longer. The caller holds every stripe of ks for writing
+// (LockAll).
 func (ks *Keyspace) Fork() *Keyspace {
 	nk := &Keyspace{seed: ks.seed}
 	for db := range ks.dbs {
 		p := ks.dbs[db]
+		if p.m.Size() == 0 {
+			nk.dbs[db] = NewLayer(p.parent)
+			continue
+		}
 		ks.dbs[db] = NewLayer(p)
 		nk.dbs[db] = NewLayer(p)
 	}
@@ -259,9 +270,10 @@ func (ks *Keyspace) Fork() *Keyspace {
 		if ks.pcur[db] == nil {
 			ks.pcur[db] = make(map[*Layer]*[NumShards]int32)
 		}
-		p := ks.dbs[db].parent
-		ks.pcur[db][p] = new([NumShards]int32)
-		nk.pcur[db][p] = new([NumShards]int32)
+		if p := ks.dbs[db].parent; p != nil && ks.pcur[db][p] == nil {
+			ks.pcur[db][p] = new([NumShards]int32)
+			nk.pcur[db][p] = new([NumShards]int32)
+		}
 	}
 	return nk
 }
@@ -351,6 +363,11 @@ func (ks *Keyspace) UnlockDB(db int) {
 func (ks *Keyspace) Get(db int, key string) *Entry {
 	return viewGet(ks.dbs[db], key)
 }
+
+// ViewGet returns key's entry in the view through layer l (nil l: none),
+// like Keyspace.Get. The caller holds the key's stripe in a branch that
+// reads l, or l is frozen.
+func ViewGet(l *Layer, key string) *Entry { return viewGet(l, key) }
 
 func viewGet(l *Layer, key string) *Entry {
 	for ; l != nil; l = l.parent {
@@ -569,11 +586,15 @@ func (ks *Keyspace) Expiring(db int) int {
 	return int(ks.dbs[db].expiring.Load())
 }
 
-// DBData is the detached contents of one database, as returned by Flush.
-type DBData struct{ l *Layer }
+// DBData is the detached contents of one database, as returned by Flush,
+// and the empty layer that replaced them.
+type DBData struct{ l, nl *Layer }
 
-// Top returns the top layer of the detached contents.
-func (d DBData) Top() *Layer { return d.l }
+// Old returns the top layer of the detached contents.
+func (d DBData) Old() *Layer { return d.l }
+
+// New returns the layer Flush put in their place.
+func (d DBData) New() *Layer { return d.nl }
 
 // Flush empties database db in O(1) and returns its old contents, which
 // Restore puts back (to undo a flush in a rolled-back transaction). The
@@ -582,7 +603,7 @@ func (d DBData) Top() *Layer { return d.l }
 func (ks *Keyspace) Flush(db int) DBData {
 	old := ks.dbs[db]
 	ks.dbs[db] = NewLayer(nil)
-	return DBData{l: old}
+	return DBData{l: old, nl: ks.dbs[db]}
 }
 
 // Restore replaces database db's contents with d. The caller holds every

@@ -225,30 +225,44 @@ func (s *Store) DeleteSnapshot(name string) error {
 	return s.fs.RemoveAll(del)
 }
 
-// LoadSnapshot scans snapshot name like Load scans the live data, without
-// changing it: expired keys are skipped.
-func (s *Store) LoadSnapshot(name string, now int64, fn func(*Record) error) error {
+// OpenSnapshot opens snapshot name read-only, for reading like the live
+// data. Close the Reader when done.
+func (s *Store) OpenSnapshot(name string) (*Reader, error) {
 	dest := s.snapPath(name)
 	if _, err := s.fs.Stat(filepath.Join(dest, snapshotMeta)); err != nil {
-		return fmt.Errorf("%w: %s", ErrNoSnapshot, name)
+		return nil, fmt.Errorf("%w: %s", ErrNoSnapshot, name)
 	}
 	db, err := pebble.Open(dest, &pebble.Options{FS: s.fs, ReadOnly: true, Logger: pebbleLogger{s}})
 	if err != nil {
-		return fmt.Errorf("snapshot %s: %w", name, openError(dest, err))
+		return nil, fmt.Errorf("snapshot %s: %w", name, openError(dest, err))
 	}
-	defer db.Close()
 	v, ok, err := s.get(db, keyFormat)
 	if err != nil || !ok {
-		return corrupt("snapshot %s has no format version", name)
+		db.Close()
+		return nil, corrupt("snapshot %s has no format version", name)
 	}
-	if ver, _ := binary.Uvarint(v); ver > FormatVersion {
-		return fmt.Errorf("%w: snapshot %s has format version %d", ErrNewerFormat, name, ver)
+	switch ver, _ := binary.Uvarint(v); {
+	case ver > FormatVersion:
+		db.Close()
+		return nil, fmt.Errorf("%w: snapshot %s has format version %d", ErrNewerFormat, name, ver)
+	case ver == 1:
+		// A snapshot taken before the migration to branches: read it as
+		// it would be after one (its data records are the same).
+		m, err := readDBMap(func(k []byte) ([]byte, bool, error) { return s.get(db, k) })
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("snapshot %s: %w", name, err)
+		}
+		l := Layout{Spaces: map[uint64]SpaceRecord{}}
+		br := BranchRecord{Name: "main"}
+		for i, p := range m {
+			br.Tops[i] = uint64(p)
+			l.Spaces[uint64(i)] = SpaceRecord{}
+		}
+		l.Branches = []BranchRecord{br}
+		return &Reader{r: db, close: db.Close, layout: &l}, nil
 	}
-	m, err := readDBMap(func(k []byte) ([]byte, bool, error) { return s.get(db, k) })
-	if err != nil {
-		return fmt.Errorf("snapshot %s: %w", name, err)
-	}
-	return scanReader(db, newScanner(m, now, fn, nil))
+	return &Reader{r: db, close: db.Close}, nil
 }
 
 // exportMagic starts an export file; the format version follows it.
@@ -257,18 +271,17 @@ const exportMagic = "RPOTATO\x00"
 // maxExportLen bounds one key or value length read from an export file.
 const maxExportLen = 1 << 31
 
-// Export writes the current data, consistently (a Pebble snapshot), as
-// one zstd-compressed file at path: written to a temporary file in the
-// same directory, fsynced, renamed over path, and the directory fsynced,
-// so path holds either the old file or the whole new one. Keys expired
-// at now are left out. It returns the number of keys written.
-func (s *Store) Export(path string, now int64) (keys int64, err error) {
-	snap := s.db.NewSnapshot()
-	defer snap.Close()
-	m, err := readDBMap(func(k []byte) ([]byte, bool, error) { return s.get(snap, k) })
-	if err != nil {
-		return 0, err
-	}
+// ExportFormat is the version of the export file format: one flat set of
+// records per logical database (no branches, no layers).
+const ExportFormat = 1
+
+// WriteExport writes the records that emit passes to put, one key after
+// the other (meta record first, Space the logical database, no overlays
+// or tombstones), as one zstd-compressed file at path: written to a
+// temporary file in the same directory, fsynced, renamed over path, and
+// the directory fsynced, so path holds either the old file or the whole
+// new one. It returns the number of keys written.
+func WriteExport(path string, emit func(put func(*Record) error) error) (keys int64, err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -286,21 +299,23 @@ func (s *Store) Export(path string, now int64) (keys int64, err error) {
 	if err != nil {
 		return 0, err
 	}
-	hdr := append([]byte(exportMagic), appendUvarint(nil, FormatVersion)...)
+	hdr := append([]byte(exportMagic), appendUvarint(nil, ExportFormat)...)
 	if _, err := zw.Write(hdr); err != nil {
 		return 0, err
 	}
 	var kbuf, rbuf []byte
 	var records uint64
-	sc := newScanner(m, now, func(r *Record) error {
+	put := func(r *Record) error {
 		switch r.Tag {
 		case tagMeta:
 			keys++
-			kbuf = appendMetaKey(kbuf[:0], r.DB, string(r.Key))
+			kbuf = appendMetaKey(kbuf[:0], r.Space, string(r.Key))
 		case tagField:
-			kbuf = appendFieldKey(kbuf[:0], r.DB, string(r.Key), string(r.Field))
+			kbuf = appendFieldKey(kbuf[:0], r.Space, string(r.Key), string(r.Field))
 		case tagElem:
-			kbuf = appendElemKey(kbuf[:0], r.DB, string(r.Key), r.Pos)
+			kbuf = appendElemKey(kbuf[:0], r.Space, string(r.Key), r.Pos)
+		default:
+			return fmt.Errorf("export: record tag %d", r.Tag)
 		}
 		rbuf = appendUvarint(rbuf[:0], uint64(len(kbuf)))
 		rbuf = append(rbuf, kbuf...)
@@ -315,8 +330,8 @@ func (s *Store) Export(path string, now int64) (keys int64, err error) {
 		records++
 		_, err := zw.Write(rbuf)
 		return err
-	}, nil)
-	if err := scanReader(snap, sc); err != nil {
+	}
+	if err := emit(put); err != nil {
 		return 0, err
 	}
 	trailer := appendUvarint(appendUvarint(nil, 0), records)
@@ -346,8 +361,9 @@ func (s *Store) Export(path string, now int64) (keys int64, err error) {
 	return keys, d.Sync()
 }
 
-// ReadExport reads an export file written by Export and calls fn for
-// every record of every key live at now, as Load does. It returns an
+// ReadExport reads an export file written by WriteExport and calls fn
+// for every record of every key live at now (Record.DB and Space are the
+// logical database). It returns an
 // error (and fn has then seen only part of the data) if the file is
 // truncated, corrupt or of a newer format.
 func ReadExport(path string, now int64, fn func(*Record) error) error {
@@ -370,14 +386,22 @@ func ReadExport(path string, now int64, fn func(*Record) error) error {
 	if err != nil {
 		return corrupt("%s: %v", path, err)
 	}
-	if ver > FormatVersion {
-		return fmt.Errorf("%w: %s has format version %d, this build reads up to %d", ErrNewerFormat, path, ver, FormatVersion)
+	if ver > ExportFormat {
+		return fmt.Errorf("%w: %s has format version %d, this build reads up to %d", ErrNewerFormat, path, ver, ExportFormat)
 	}
-	var identity [NumDBs]int
-	for i := range identity {
-		identity[i] = i
-	}
-	sc := newScanner(identity, now, fn, nil)
+	skip := false
+	sc := &scanner{fn: func(r *Record) error {
+		if r.Tag == tagMeta {
+			skip = r.Deadline != 0 && r.Deadline <= now
+		}
+		if skip {
+			return nil
+		}
+		if r.Space >= NumDBs || r.Tag == tagFieldDel || r.Tag == tagMeta && (r.Overlay || r.Kind == KindTombstone) {
+			return corrupt("%s: record of database %d, not a flat export", path, r.Space)
+		}
+		return fn(r)
+	}}
 	var k, v []byte
 	var records uint64
 	readLen := func() (int, error) {

@@ -67,7 +67,6 @@ type Store struct {
 	wfs    *walFS
 	db     *pebble.DB
 	log    *slog.Logger
-	dbmap  [NumDBs]int // logical -> physical, as found at Open
 	fsync  atomic.Uint32
 	stop   chan struct{}
 	bg     sync.WaitGroup
@@ -163,8 +162,8 @@ func openError(dir string, err error) error {
 	return fmt.Errorf("open data directory %s: %w", dir, err)
 }
 
-// initFormat checks the format version and reads the database map, or
-// writes both in a new directory.
+// initFormat checks the format version, migrates an older one, or writes
+// the first records of a new directory: the main branch over spaces 0..15.
 func (s *Store) initFormat() error {
 	v, ok, err := s.get(s.db, keyFormat)
 	if err != nil {
@@ -177,12 +176,12 @@ func (s *Store) initFormat() error {
 			}
 			return fmt.Errorf("%s: %w", s.dir, err)
 		}
-		b := s.db.NewBatch()
-		_ = b.Set(keyFormat, appendUvarint(nil, FormatVersion), nil)
-		for i := range s.dbmap {
-			s.dbmap[i] = i
-			_ = b.Set(keyDBMap(i), []byte{byte(i)}, nil)
+		var tops [NumDBs]int
+		for i := range tops {
+			tops[i] = i
 		}
+		b := s.db.NewBatch()
+		writeV2Start(b, tops)
 		if err := b.Commit(pebble.Sync); err != nil {
 			return err
 		}
@@ -197,12 +196,51 @@ func (s *Store) initFormat() error {
 	if ver > FormatVersion {
 		return fmt.Errorf("%w: %s has format version %d, this build reads up to %d", ErrNewerFormat, s.dir, ver, FormatVersion)
 	}
-	m, err := readDBMap(func(k []byte) ([]byte, bool, error) { return s.get(s.db, k) })
-	if err != nil {
+	if ver == 1 {
+		if err := s.migrateV1(); err != nil {
+			return fmt.Errorf("%s: migrating format 1 to 2: %w", s.dir, err)
+		}
+	}
+	if _, err := readLayout(s.db); err != nil {
 		return fmt.Errorf("%s: %w", s.dir, err)
 	}
-	s.dbmap = m
 	return nil
+}
+
+// writeV2Start writes, into b, the records of a version 2 directory whose
+// main branch's databases are the bottom spaces tops.
+func writeV2Start(b *pebble.Batch, tops [NumDBs]int) {
+	br := BranchRecord{Name: "main"}
+	for i, t := range tops {
+		br.Tops[i] = uint64(t)
+		_ = b.Set(keySpace(uint64(i)), appendUvarint(nil, 0), nil)
+	}
+	_ = b.Set(keyBranch(br.Name), br.encode(), nil)
+	_ = b.Set(keyFormat, appendUvarint(nil, FormatVersion), nil)
+}
+
+// migrateV1 turns a version 1 directory into version 2 in one atomic
+// batch, without touching its data records: version 1's physical
+// databases become the spaces of the same numbers (their record keys are
+// the same), its logical -> physical map becomes the main branch.
+func (s *Store) migrateV1() error {
+	m, err := readDBMap(func(k []byte) ([]byte, bool, error) { return s.get(s.db, k) })
+	if err != nil {
+		return err
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	writeV2Start(b, m)
+	for i := 0; i < NumDBs; i++ {
+		_ = b.Delete(keyDBMap(i), nil)
+		// Version 1's key count hints were per logical database.
+		_ = b.Delete(keyCountHint(uint64(i)), nil)
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	s.log.Info("data directory migrated to format 2 (branches)", "dir", s.dir)
+	return s.SyncWAL()
 }
 
 func (s *Store) get(r pebble.Reader, k []byte) ([]byte, bool, error) {
@@ -226,7 +264,7 @@ func (s *Store) hasData() (bool, error) {
 	return has, it.Close()
 }
 
-// readDBMap reads and checks the logical -> physical database map.
+// readDBMap reads and checks version 1's logical -> physical database map.
 func readDBMap(get func([]byte) ([]byte, bool, error)) ([NumDBs]int, error) {
 	var m [NumDBs]int
 	var seen [NumDBs]bool
@@ -243,35 +281,6 @@ func readDBMap(get func([]byte) ([]byte, bool, error)) ([NumDBs]int, error) {
 	}
 	return m, nil
 }
-
-// KeyCountHints returns, per logical database, the number of keys when
-// the store was last closed cleanly (0 if unknown): restart presizes its
-// maps with it.
-func (s *Store) KeyCountHints() [NumDBs]int {
-	var out [NumDBs]int
-	for i := range out {
-		if v, ok, err := s.get(s.db, keyCountHint(i)); err == nil && ok {
-			n, w := uvarint(v)
-			if w > 0 && n < 1<<40 {
-				out[i] = int(n)
-			}
-		}
-	}
-	return out
-}
-
-// SetKeyCountHints records the key count of each logical database for
-// the next KeyCountHints (called before a clean Close).
-func (s *Store) SetKeyCountHints(counts [NumDBs]int) error {
-	b := s.NewBatch()
-	for i, n := range counts {
-		_ = b.b.Set(keyCountHint(i), appendUvarint(nil, uint64(n)), nil)
-	}
-	return s.Commit(b)
-}
-
-// DBMap returns the logical -> physical database map found at Open.
-func (s *Store) DBMap() [NumDBs]int { return s.dbmap }
 
 // SetFsync changes the fsync policy; it takes effect for the next commit.
 func (s *Store) SetFsync(f Fsync) {

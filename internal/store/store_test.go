@@ -25,16 +25,18 @@ func openT(t *testing.T, dir string) *Store {
 	return s
 }
 
-// loadAll returns every record of s rendered one per line.
-func loadAll(t *testing.T, s *Store, now int64) []string {
+// loadAll returns every record of spaces 0..15 of s rendered one per line.
+func loadAll(t *testing.T, s *Store, _ int64) []string {
 	t.Helper()
 	var out []string
-	err := s.Load(now, func(r *Record) error {
-		out = append(out, fmt.Sprintf("%d %q tag=%d kind=%d dl=%d f=%q pos=%d v=%q", r.DB, r.Key, r.Tag, r.Kind, r.Deadline, r.Field, r.Pos, r.Value))
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("Load: %v", err)
+	for sp := uint64(0); sp < NumDBs; sp++ {
+		err := s.Reader().ScanSpace(sp, func(r *Record) error {
+			out = append(out, fmt.Sprintf("%d %q tag=%d kind=%d dl=%d f=%q pos=%d v=%q", r.Space, r.Key, r.Tag, r.Kind, r.Deadline, r.Field, r.Pos, r.Value))
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("ScanSpace: %v", err)
+		}
 	}
 	return out
 }
@@ -78,13 +80,10 @@ func TestEncodingRoundTrip(t *testing.T) {
 		`2 "a" tag=2 kind=0 dl=0 f="" pos=0 v="a0"`,
 		`2 "a\x02" tag=0 kind=1 dl=0 f="" pos=0 v="tricky"`,
 		`3 "ttl" tag=0 kind=1 dl=5000 f="" pos=0 v="x"`,
+		`3 "expired" tag=0 kind=1 dl=999 f="" pos=0 v="x"`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	// The expired key was deleted by Load.
-	if got := loadAll(t, s, 0); len(got) != len(want) {
-		t.Fatalf("expired key came back: %d records", len(got))
 	}
 	// DelKey removes a container whatever its size; DelElems a range.
 	b = s.NewBatch()
@@ -104,35 +103,128 @@ func TestEncodingRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSwapAndFlushDB(t *testing.T) {
+// TestLayoutAndSpaces: branch and space records round-trip, a space is
+// dropped with one range deletion, and overlays and tombstones decode.
+func TestLayoutAndSpaces(t *testing.T) {
 	dir := t.TempDir()
 	s := openT(t, dir)
+	lay, err := s.Reader().Layout()
+	if err != nil || len(lay.Branches) != 1 || lay.Branches[0].Name != "main" || len(lay.Spaces) != NumDBs {
+		t.Fatalf("new directory layout: %+v, %v", lay, err)
+	}
 	b := s.NewBatch()
-	b.PutString(0, "zero", 0, []byte("0"))
-	b.PutString(1, "one", 0, []byte("1"))
-	b.SetDBMap(0, 1)
-	b.SetDBMap(1, 0)
+	b.PutSpace(300, 0, true)
+	br := BranchRecord{Name: "dev/x", ID: 7, Parent: "main", ForkSeq: 42, CreatedMs: -5, Seq: 99}
+	for i := range br.Tops {
+		br.Tops[i] = uint64(i)
+	}
+	br.Tops[0] = 300
+	b.PutBranch(&br)
+	b.PutString(300, "s", 0, []byte("child"))
+	b.PutTombstone(300, "gone")
+	b.PutOverlayMeta(300, "h", 7)
+	b.PutOverlayField(300, "h", "f", []byte("v"))
+	b.PutFieldDel(300, "h", "old")
+	b.PutOverlayListMeta(300, "l", 0, -3, 5)
+	b.PutElem(300, "l", -3, []byte("x"))
+	b.PutElem(300, "l", 9, []byte("left behind")) // outside the range: skipped
+	b.PutString(301, "other", 0, []byte("o"))      // a space of its own
 	if err := s.Commit(b); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	s = openT(t, dir)
 	defer s.Close()
-	if m := s.DBMap(); m[0] != 1 || m[1] != 0 || m[2] != 2 {
-		t.Fatalf("db map %v", m)
+	lay, err = s.Reader().Layout()
+	if err != nil || len(lay.Branches) != 2 || lay.Spaces[300] != (SpaceRecord{Parent: 0, HasParent: true}) {
+		t.Fatalf("layout: %+v, %v", lay, err)
 	}
-	got := loadAll(t, s, 0)
-	if len(got) != 2 || !strings.HasPrefix(got[0], `1 "zero"`) || !strings.HasPrefix(got[1], `0 "one"`) {
-		t.Fatalf("after swap: %q", got)
+	for _, got := range lay.Branches {
+		if got.Name == br.Name && got != br {
+			t.Fatalf("branch record %+v; wrote %+v", got, br)
+		}
+	}
+	var recs []string
+	if err := s.Reader().ScanSpace(300, func(r *Record) error {
+		recs = append(recs, fmt.Sprintf("%s tag=%d kind=%d ovl=%v dl=%d base=%d len=%d f=%s pos=%d v=%s",
+			r.Key, r.Tag, r.Kind, r.Overlay, r.Deadline, r.Base, r.Len, r.Field, r.Pos, r.Value))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"h tag=0 kind=2 ovl=true dl=7 base=0 len=0 f= pos=0 v=",
+		"h tag=1 kind=0 ovl=false dl=0 base=0 len=0 f=f pos=0 v=v",
+		"h tag=3 kind=0 ovl=false dl=0 base=0 len=0 f=old pos=0 v=",
+		"l tag=0 kind=3 ovl=true dl=0 base=-3 len=5 f= pos=0 v=",
+		"l tag=2 kind=0 ovl=false dl=0 base=0 len=0 f= pos=-3 v=x",
+		"s tag=0 kind=1 ovl=false dl=0 base=0 len=0 f= pos=0 v=child",
+		"gone tag=0 kind=0 ovl=false dl=0 base=0 len=0 f= pos=0 v=",
+	}
+	if strings.Join(recs, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("space 300:\n%s\nwant:\n%s", strings.Join(recs, "\n"), strings.Join(want, "\n"))
 	}
 	b = s.NewBatch()
-	b.FlushDB(1)
+	b.DropSpace(300)
 	if err := s.Commit(b); err != nil {
 		t.Fatal(err)
 	}
-	if got := loadAll(t, s, 0); len(got) != 1 || !strings.Contains(got[0], "zero") {
-		t.Fatalf("after flush of physical db 1: %q", got)
+	n := 0
+	s.Reader().ScanSpace(300, func(*Record) error { n++; return nil })
+	m := 0
+	s.Reader().ScanSpace(301, func(*Record) error { m++; return nil })
+	if n != 0 || m != 1 {
+		t.Fatalf("after DropSpace(300): %d records left in it, %d in 301", n, m)
 	}
+	if _, err := s.Reader().Layout(); err == nil {
+		t.Fatal("a branch on a dropped space passed the layout check")
+	}
+}
+
+// TestMigrateV1 opens a directory written in format 1 (no branches, a
+// logical -> physical database map, here with databases 0 and 1
+// swapped): it becomes format 2 with the same data, the map as main's
+// tops.
+func TestMigrateV1(t *testing.T) {
+	dir := t.TempDir()
+	db, err := pebble.Open(filepath.Join(dir, "db"), &pebble.Options{Logger: quietPebble{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Set(keyFormat, appendUvarint(nil, 1), nil)
+	for i := 0; i < NumDBs; i++ {
+		p := i
+		switch i {
+		case 0:
+			p = 1
+		case 1:
+			p = 0
+		}
+		db.Set(keyDBMap(i), []byte{byte(p)}, nil)
+	}
+	// Version 1 record keys: 0x01 <physical db byte> ... (= space p).
+	db.Set(appendMetaKey(nil, 1, "in-logical-0"), appendMeta(nil, KindString, 0), nil)
+	db.Set(appendMetaKey(nil, 0, "in-logical-1"), append(appendMeta(nil, KindString, 0), 'v'), nil)
+	db.Close()
+	s := openT(t, dir)
+	lay, err := s.Reader().Layout()
+	if err != nil || len(lay.Branches) != 1 || lay.Branches[0].Tops[0] != 1 || lay.Branches[0].Tops[1] != 0 || lay.Branches[0].Tops[2] != 2 {
+		t.Fatalf("migrated layout: %+v, %v", lay, err)
+	}
+	got := loadAll(t, s, 0)
+	if len(got) != 2 || !strings.Contains(got[0], "in-logical-1") || !strings.Contains(got[1], "in-logical-0") {
+		t.Fatalf("migrated records: %q", got)
+	}
+	s.Close()
+	// Idempotent: the second open finds format 2.
+	s = openT(t, dir)
+	if v, _, _ := s.get(s.db, keyFormat); len(v) != 1 || v[0] != FormatVersion {
+		t.Fatalf("format after migration: %v", v)
+	}
+	if _, ok, _ := s.get(s.db, keyDBMap(0)); ok {
+		t.Fatal("version 1 database map left behind")
+	}
+	s.Close()
 }
 
 func TestOpenRefusesNewerFormat(t *testing.T) {
@@ -165,7 +257,7 @@ func TestOpenRefusesCorruptData(t *testing.T) {
 		db.Close()
 		s := openT(t, dir)
 		defer s.Close()
-		err = s.Load(0, func(*Record) error { return nil })
+		err = s.Reader().ScanSpace(0, func(*Record) error { return nil })
 		if !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("Load of a bad record: %v", err)
 		}
@@ -176,7 +268,7 @@ func TestOpenRefusesCorruptData(t *testing.T) {
 		b := s.NewBatch()
 		b.PutElem(0, "orphan", 0, []byte("x"))
 		s.Commit(b)
-		err := s.Load(0, func(*Record) error { return nil })
+		err := s.Reader().ScanSpace(0, func(*Record) error { return nil })
 		s.Close()
 		if !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("Load of an orphan element: %v", err)
@@ -205,7 +297,7 @@ func TestOpenRefusesCorruptData(t *testing.T) {
 		os.WriteFile(ssts[0], data, 0o644)
 		s, err := Open(dir, Options{Logger: quiet()})
 		if err == nil {
-			err = s.Load(0, func(*Record) error { return nil })
+			err = s.Reader().ScanSpace(0, func(*Record) error { return nil })
 			s.Close()
 		}
 		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "corrupt") {
@@ -249,9 +341,7 @@ func TestCheckpointsAndExport(t *testing.T) {
 	b.PutString(0, "a", 0, []byte("1"))
 	b.PutMeta(0, "h", KindHash, 0)
 	b.PutField(0, "h", "f", []byte("v"))
-	b.SetDBMap(0, 5)
-	b.SetDBMap(5, 0)
-	b.PutString(5, "in-db0", 0, []byte("x")) // physical 5 is now logical 0
+	b.PutString(5, "in-db5", 0, []byte("x"))
 	s.Commit(b)
 	now := time.UnixMilli(1234)
 	if _, err := s.Checkpoint("one", false, now); err != nil {
@@ -267,13 +357,20 @@ func TestCheckpointsAndExport(t *testing.T) {
 	b.PutString(0, "after", 0, []byte("2"))
 	s.Commit(b)
 	var snap []string
-	if err := s.LoadSnapshot("one", 0, func(r *Record) error {
-		snap = append(snap, fmt.Sprintf("%d %s %s", r.DB, r.Key, r.Value))
-		return nil
-	}); err != nil {
+	rd, err := s.OpenSnapshot("one")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(snap, ",") != "5 a 1,5 h ,5 h v,0 in-db0 x" {
+	for _, sp := range []uint64{0, 5} {
+		if err := rd.ScanSpace(sp, func(r *Record) error {
+			snap = append(snap, fmt.Sprintf("%d %s %s", r.Space, r.Key, r.Value))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rd.Close()
+	if strings.Join(snap, ",") != "0 a 1,0 h ,0 h v,5 in-db5 x" {
 		t.Fatalf("snapshot records: %q", snap)
 	}
 	infos, err := s.Snapshots()
@@ -281,7 +378,14 @@ func TestCheckpointsAndExport(t *testing.T) {
 		t.Fatalf("Snapshots: %+v, %v", infos, err)
 	}
 	path := filepath.Join(t.TempDir(), "out.rpz")
-	n, err := s.Export(path, 0)
+	n, err := WriteExport(path, func(put func(*Record) error) error {
+		for _, sp := range []uint64{0, 5} {
+			if err := s.Reader().ScanSpace(sp, put); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil || n != 4 {
 		t.Fatalf("Export: %d, %v", n, err)
 	}
@@ -292,7 +396,7 @@ func TestCheckpointsAndExport(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(exp, ",") != "5 a 1,5 h ,5 h v,5 after 2,0 in-db0 x" {
+	if strings.Join(exp, ",") != "0 a 1,0 h ,0 h v,0 after 2,5 in-db5 x" {
 		t.Fatalf("export records: %q", exp)
 	}
 	// A truncated file is refused.
