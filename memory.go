@@ -59,7 +59,6 @@ func entryValueSize(e *keyspace.Entry, samples int) int64 {
 	return n
 }
 
-
 // MemoryUsage is Tx.MemoryUsage in its own transaction.
 func (d *DB) MemoryUsage(key string, samples int) (n int64, err error) {
 	err = d.do(false, func(tx *Tx) error { n, err = tx.MemoryUsage(key, samples); return err }, key)

@@ -128,7 +128,7 @@ func TestLayoutAndSpaces(t *testing.T) {
 	b.PutOverlayListMeta(300, "l", 0, -3, 5)
 	b.PutElem(300, "l", -3, []byte("x"))
 	b.PutElem(300, "l", 9, []byte("left behind")) // outside the range: skipped
-	b.PutString(301, "other", 0, []byte("o"))      // a space of its own
+	b.PutString(301, "other", 0, []byte("o"))     // a space of its own
 	if err := s.Commit(b); err != nil {
 		t.Fatal(err)
 	}
