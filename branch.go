@@ -343,59 +343,69 @@ func (c *core) foldLayers() {
 func (c *core) foldOne() bool {
 	c.brs.mu.Lock()
 	defer c.brs.mu.Unlock()
-	type key struct {
-		db int
-		l  *keyspace.Layer
-	}
-	children := map[key]map[*keyspace.Layer]bool{}
+	// Layers are not tied to a database number: after a SWAPDB on one
+	// branch, a layer it shares with another is in another database's
+	// chain there. So readers are counted over every chain.
+	children := map[*keyspace.Layer]map[*keyspace.Layer]bool{}
 	tops := map[*keyspace.Layer]bool{}
 	for _, b := range c.brs.m {
 		for db := 0; db < NumDBs; db++ {
 			tops[b.ks.Top(db)] = true
 			for l := b.ks.Top(db); l.Parent() != nil; l = l.Parent() {
-				k := key{db, l.Parent()}
-				if children[k] == nil {
-					children[k] = map[*keyspace.Layer]bool{}
+				p := l.Parent()
+				if children[p] == nil {
+					children[p] = map[*keyspace.Layer]bool{}
 				}
-				children[k][l] = true
+				children[p][l] = true
 			}
 		}
 	}
-	for k, kids := range children {
-		if len(kids) != 1 || tops[k.l] {
+	for p, kids := range children {
+		if len(kids) != 1 || tops[p] {
 			continue
 		}
 		var child *keyspace.Layer
 		for child = range kids {
 		}
-		var seeing []*branch
+		type reader struct {
+			b  *branch
+			db int
+		}
+		var seeing []reader
 		for _, b := range c.brs.m {
-			for l := b.ks.Top(k.db); l != nil; l = l.Parent() {
-				if l == child {
-					seeing = append(seeing, b)
-					break
+			for db := 0; db < NumDBs; db++ {
+				for l := b.ks.Top(db); l != nil; l = l.Parent() {
+					if l == child {
+						seeing = append(seeing, reader{b, db})
+						break
+					}
 				}
 			}
 		}
-		slices.SortFunc(seeing, func(a, b *branch) int { return cmpUint(a.id, b.id) })
-		for _, b := range seeing {
-			b.ks.LockDB(k.db)
+		slices.SortFunc(seeing, func(a, b reader) int {
+			if a.b != b.b {
+				return cmpUint(a.b.id, b.b.id)
+			}
+			return a.db - b.db
+		})
+		for _, r := range seeing {
+			r.b.ks.LockDB(r.db)
 		}
 		var err error
 		if c.durable != nil {
-			err = c.durable.fold(k.db, child)
+			err = c.durable.fold(seeing[0].db, child)
 		}
 		if err == nil {
-			kept, gone := seeing[0].ks.Fold(child)
-			for _, b := range seeing {
-				b.ks.Relink(k.db, gone, kept)
-				b.ks.ResetExpiryCursors(k.db)
+			kept, gone := seeing[0].b.ks.Fold(child)
+			for _, r := range seeing {
+				r.b.ks.Relink(r.db, gone, kept)
+				r.b.ks.ResetExpiryCursors(r.db)
 			}
 		} else {
 			c.log.Error("folding a branch layer failed; it stays", "err", err)
 		}
 		for i := len(seeing) - 1; i >= 0; i-- {
-			seeing[i].ks.UnlockDB(k.db)
+			seeing[i].b.ks.UnlockDB(seeing[i].db)
 		}
 		return err == nil
 	}

@@ -1,6 +1,8 @@
 package potato
 
 import (
+	"fmt"
+	"slices"
 	"rustypotato/internal/keyspace"
 	"rustypotato/internal/store"
 )
@@ -58,6 +60,9 @@ func (p *persister) planDrops(b *store.Batch, delta map[uint64]int) []spaceDrop 
 			d.parent, d.hasParent = sr.parent, sr.hasParent
 		}
 		drops = append(drops, d)
+		if debugSpaces {
+			fmt.Printf("plan drop %d (refs %d delta %d) parent %d/%v\n", id, refs(id), delta[id], d.parent, d.hasParent)
+		}
 		b.DropSpace(id)
 		delta[id]-- // mark planned: below zero
 		if d.hasParent {
@@ -147,6 +152,11 @@ func (p *persister) fork(from, nb *branch) error {
 	if err := p.st.Commit(b); err != nil {
 		return persistError(err)
 	}
+	if debugSpaces {
+		for _, ns := range created {
+			fmt.Printf("fork: new space %d\n", ns.id)
+		}
+	}
 	p.nextSpace = next
 	for _, ns := range created {
 		ns.l.Space = ns.id
@@ -222,6 +232,7 @@ func (p *persister) fold(db int, child *keyspace.Layer) error {
 	}
 	// Whatever referred to gone refers to kept now.
 	c := p.c
+	var reparent []uint64
 	for _, br := range c.brs.m {
 		changed := false
 		for d := 0; d < NumDBs; d++ {
@@ -229,8 +240,9 @@ func (p *persister) fold(db int, child *keyspace.Layer) error {
 				changed = true
 			}
 			for l := br.ks.Top(d); l != nil; l = l.Parent() {
-				if l.Parent() == gone && l != child {
+				if l.Parent() == gone && l != child && !slices.Contains(reparent, l.Space) {
 					b.PutSpace(l.Space, kept.Space, true)
+					reparent = append(reparent, l.Space)
 				}
 			}
 		}
@@ -256,9 +268,21 @@ func (p *persister) fold(db int, child *keyspace.Layer) error {
 	if err := p.st.Commit(b); err != nil {
 		return persistError(err)
 	}
+	if debugSpaces {
+		fmt.Printf("fold db %d: kept %d gone %d (child %d) reparent %v\n", db, kept.Space, gone.Space, child.Space, reparent)
+	}
 	gr := p.spaces[gone.Space]
 	kr := p.spaces[kept.Space]
+	if gr == nil || kr == nil {
+		panic(fmt.Sprintf("fold: spaces gone %d (%v) kept %d (%v) child %d", gone.Space, gr, kept.Space, kr, child.Space))
+	}
 	delete(p.spaces, gone.Space)
+	for _, id := range reparent {
+		if p.spaces[id] == nil {
+			panic(fmt.Sprintf("reparent of unknown space %d (kept %d gone %d)", id, kept.Space, gone.Space))
+		}
+		p.spaces[id].parent = kept.Space
+	}
 	if kept == child {
 		kr.parent, kr.hasParent = gr.parent, gr.hasParent
 	} else {
@@ -413,3 +437,5 @@ func writeEntry(b *store.Batch, sp uint64, key string, e *keyspace.Entry) {
 		})
 	}
 }
+
+var debugSpaces = false
