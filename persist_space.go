@@ -2,9 +2,9 @@ package potato
 
 import (
 	"fmt"
-	"slices"
 	"rustypotato/internal/keyspace"
 	"rustypotato/internal/store"
+	"slices"
 )
 
 // This file keeps the spaces on disk in step with the layers in memory:
