@@ -61,6 +61,12 @@ var (
 	// with Redis's "MISCONF" code; the error wrapping it says what failed.
 	// After a WAL failure the store refuses writes until it is reopened.
 	ErrPersistence = errors.New("potato: MISCONF Errors writing to the data directory")
+	// ErrJSON is returned (wrapped) by the JSON methods for what RedisJSON
+	// answers with an error: invalid JSON, a path that does not parse or
+	// does not exist, a value of the wrong type. The text after
+	// "potato: JSON: " is RedisJSON's reply, code included (serde_json's
+	// parse errors have none).
+	ErrJSON = errors.New("potato: JSON")
 	// ErrClosed is returned by operations on a closed DB.
 	ErrClosed = errors.New("potato: database closed")
 )

@@ -37,7 +37,7 @@ func (tx *Tx) MemoryUsage(key string, samples int) (int64, error) {
 		return sum * int64(total) / int64(k)
 	}
 	switch e.Kind {
-	case keyspace.KindString:
+	case keyspace.KindString, keyspace.KindJSON:
 		n += int64(memHeader + len(e.Str))
 	case keyspace.KindHash:
 		n += memContainer + sampled(e.Hash.Len(), func(i int) int64 {

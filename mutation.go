@@ -30,11 +30,12 @@ type EditKind uint8
 // The primitive changes. Each Edit holds what is needed to undo it.
 const (
 	// EditSet replaces the whole value of the key. After holds the new
-	// value when it is a string; Before the old one when it was a string
-	// (nil when the key did not exist or held another type).
+	// value when it is a string or a JSON document (its text); Before the
+	// old one when it was one (nil when the key did not exist or held
+	// another type).
 	EditSet EditKind = iota + 1
 	// EditDel removes the key. Before holds the old value when it was a
-	// string.
+	// string or a JSON document.
 	EditDel
 	// EditExpire changes the key's deadline from PrevDeadline to Deadline
 	// (Unix milliseconds; 0 means none).

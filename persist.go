@@ -412,12 +412,14 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 	switch ed.Kind {
 	case EditSet:
 		t.forget(at)
-		if ed.prev != nil && ed.prev.Kind != keyspace.KindString {
+		if ed.prev != nil && ed.prev.Kind != keyspace.KindString && ed.prev.Kind != keyspace.KindJSON {
 			b.DelKey(at.pdb, at.key)
 		}
 		switch e := ed.next; e.Kind {
 		case keyspace.KindString:
 			b.PutString(at.pdb, at.key, ed.Deadline, ed.After)
+		case keyspace.KindJSON:
+			b.PutJSON(at.pdb, at.key, ed.Deadline, e.Str)
 		case keyspace.KindHash:
 			b.PutMeta(at.pdb, at.key, store.KindHash, ed.Deadline)
 			for i := 0; i < e.Hash.Len(); i++ {
@@ -434,7 +436,7 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 		}
 	case EditDel:
 		t.forget(at)
-		if ed.prev.Kind == keyspace.KindString {
+		if ed.prev.Kind == keyspace.KindString || ed.prev.Kind == keyspace.KindJSON {
 			b.DelString(at.pdb, at.key)
 		} else {
 			b.DelKey(at.pdb, at.key)
@@ -450,6 +452,8 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 		switch e.Kind {
 		case keyspace.KindString:
 			b.PutString(at.pdb, at.key, ed.Deadline, e.Str)
+		case keyspace.KindJSON:
+			b.PutJSON(at.pdb, at.key, ed.Deadline, e.Str)
 		case keyspace.KindHash:
 			b.PutMeta(at.pdb, at.key, store.KindHash, ed.Deadline)
 		case keyspace.KindList:
@@ -700,6 +704,8 @@ func (eb *entryBuilder) add(r *store.Record) error {
 		switch r.Kind {
 		case store.KindString:
 			e.Kind, e.Str = keyspace.KindString, eb.copyValue(r.Value)
+		case store.KindJSON:
+			e.Kind, e.Str = keyspace.KindJSON, eb.copyValue(r.Value)
 		case store.KindHash:
 			e.Kind, e.Hash = keyspace.KindHash, keyspace.NewHash(0)
 		case store.KindList:

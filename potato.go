@@ -574,11 +574,11 @@ func (tx *Tx) put(key, op string, e *keyspace.Entry) {
 	ed := Edit{Kind: EditSet, prev: prev, next: e, Deadline: e.ExpireAt}
 	if prev != nil {
 		ed.PrevDeadline = prev.ExpireAt
-		if prev.Kind == keyspace.KindString {
+		if prev.Kind == keyspace.KindString || prev.Kind == keyspace.KindJSON {
 			ed.Before = prev.Str
 		}
 	}
-	if e.Kind == keyspace.KindString {
+	if e.Kind == keyspace.KindString || e.Kind == keyspace.KindJSON {
 		ed.After = e.Str
 	}
 	ks.Put(tx.db, key, e)
@@ -591,7 +591,7 @@ func (tx *Tx) del(key, op string) bool {
 		return false
 	}
 	ed := Edit{Kind: EditDel, prev: prev, PrevDeadline: prev.ExpireAt}
-	if prev.Kind == keyspace.KindString {
+	if prev.Kind == keyspace.KindString || prev.Kind == keyspace.KindJSON {
 		ed.Before = prev.Str
 	}
 	tx.record(key, op, ed)

@@ -35,13 +35,17 @@ const (
 	KindHash
 	KindList
 	KindTombstone
+	// KindJSON is a JSON document (RedisJSON's ReJSON-RL type): its
+	// compact, canonical JSON text in Str, replaced as a whole by every
+	// write (never modified in place).
+	KindJSON
 )
 
 // Entry is one key's value and metadata. Its fields are guarded by the
 // stripe lock of its key.
 type Entry struct {
 	Kind     Kind
-	Str      []byte // KindString; never modified in place within len(Str)
+	Str      []byte // KindString, KindJSON; never modified in place within len(Str)
 	Hash     *Hash  // KindHash
 	List     *List  // KindList
 	ExpireAt int64  // deadline in Unix milliseconds; 0 means no expiry
