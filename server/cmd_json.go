@@ -662,7 +662,12 @@ func (c *Conn) appendRESPValue(r gjson.Result) {
 	case gjson.False:
 		c.w.AppendSimple("false")
 	case gjson.Number:
-		c.appendJSONNumberRESP(r.Raw)
+		if c.w.Proto() == 2 && strings.ContainsAny(r.Raw, ".eE") {
+			// A float as Rust prints it (RedisJSON's JSON.RESP over RESP2).
+			c.w.AppendBulkString(strconv.FormatFloat(r.Num, 'f', -1, 64))
+			return
+		}
+		c.appendJSONNumber([]byte(r.Raw))
 	case gjson.String:
 		c.w.AppendBulkString(r.Str)
 	case gjson.JSON:
@@ -686,7 +691,6 @@ func (c *Conn) appendRESPValue(r gjson.Result) {
 	}
 }
 
-func (c *Conn) appendJSONNumberRESP(raw string) { c.appendJSONNumber([]byte(raw)) }
 
 // ---------------------------------------------------------------------
 // MODULE, INFO's Modules section, HELLO's modules: RedisJSON is built in.

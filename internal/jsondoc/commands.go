@@ -715,8 +715,15 @@ func Merge(doc []byte, q *Query, patch []byte, patchDepth int) ([]byte, error) {
 			if err := depthOK(len(m.Path), patchDepth); err != nil {
 				return nil, err
 			}
-			if n := t.Find(m.Path); n != nil {
-				mergePatch(n, p)
+			switch {
+			case p.Type == gjson.Null && len(m.Path) > 0:
+				// Merging null into a member deletes it (RFC 7396 at
+				// the parent), as RedisJSON's example shows.
+				t.Delete(m.Path)
+			default:
+				if n := t.Find(m.Path); n != nil {
+					mergePatch(n, p)
+				}
 			}
 		}
 		return t.Bytes(), nil
