@@ -87,9 +87,9 @@ func registerJSON(t *table) {
 	j(&Command{Name: "json.arrpop", Arity: -2, Flags: flagWrite, Categories: cats(wc), Summary: "Removes and returns the element at the specified index in the array at path",
 		Complexity: "O(N) when path is evaluated to a single value where N is the size of the array and the specified index is not the last element, O(1) when path is evaluated to a single value and the specified index is the last element, or O(N) when path is evaluated to multiple values, where N is the size of the key",
 		Syntax:     "key [path [index]]", run: cmdJSONArrPop})
-	j(&Command{Name: "json.arrtrim", Arity: 5, Flags: flagWrite, Categories: cats(wc), Summary: "Trims the array at path to contain only the specified inclusive range of indices from start to stop",
+	j(&Command{Name: "json.arrtrim", Arity: -3, Flags: flagWrite, Categories: cats(wc), Summary: "Trims the array at path to contain only the specified inclusive range of indices from start to stop",
 		Complexity: "O(N) when path is evaluated to a single value where N is the size of the array, O(N) when path is evaluated to multiple values, where N is the size of the key",
-		Syntax:     "key path start stop", run: cmdJSONArrTrim})
+		Syntax:     "key path [start [stop]]", run: cmdJSONArrTrim})
 	j(&Command{Name: "json.clear", Arity: -2, Flags: flagWrite, Categories: cats(wc), Summary: "Clears all values from an array or an object and sets numeric values to `0`",
 		Complexity: "O(N) when path is evaluated to a single value where N is the size of the values, O(N) when path is evaluated to multiple values, where N is the size of the key",
 		Syntax:     "key [path]", run: cmdJSONClear})
@@ -549,15 +549,24 @@ func cmdJSONArrPop(c *Conn, tx *potato.Tx, a [][]byte) error {
 	return nil
 }
 
+// cmdJSONArrTrim: start and stop may be left out (0 and -1: nothing is
+// trimmed), as go-redis's JSONArrTrim sends them.
 func cmdJSONArrTrim(c *Conn, tx *potato.Tx, a [][]byte) error {
-	path := string(a[2])
-	start, err := parseInt(a[3])
-	if err != nil {
-		return err
+	if len(a) > 5 {
+		return replyError("ERR wrong number of arguments for 'json.arrtrim' command")
 	}
-	stop, err := parseInt(a[4])
-	if err != nil {
-		return err
+	path := string(a[2])
+	start, stop := int64(0), int64(-1)
+	var err error
+	if len(a) > 3 {
+		if start, err = parseInt(a[3]); err != nil {
+			return err
+		}
+	}
+	if len(a) > 4 {
+		if stop, err = parseInt(a[4]); err != nil {
+			return err
+		}
 	}
 	res, err := tx.JSONArrTrimWithArgs(string(a[1]), path, potato.JSONArrTrimArgs{Start: start, Stop: &stop})
 	return c.replyInts(path, res, err, true)
