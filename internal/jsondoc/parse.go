@@ -122,7 +122,7 @@ func (p *parser) run() error {
 		// A value is expected.
 		p.skipWS()
 		if p.pos >= len(p.src) {
-			return p.eofIn(stack)
+			return p.errAt(p.pos, "EOF while parsing a value")
 		}
 		c := p.src[p.pos]
 		switch {
@@ -150,7 +150,10 @@ func (p *parser) run() error {
 				continue // first element
 			}
 			p.keys = append(p.keys, nil)
-			if p.pos < len(p.src) && p.src[p.pos] == '}' {
+			if p.pos >= len(p.src) {
+				return p.errAt(p.pos, "EOF while parsing an object")
+			}
+			if p.src[p.pos] == '}' {
 				p.pos++
 				p.out = append(p.out, '}')
 				stack = stack[:len(stack)-1]
