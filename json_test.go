@@ -444,3 +444,37 @@ func ExampleDB_JSONSet() {
 	// {"name":"Ann","langs":["go","rust"]}
 	// rust
 }
+
+// BenchmarkJSONLibrary: the same comparison in process (no network).
+//
+//	go test . -run '^$' -bench JSONLibrary
+func BenchmarkJSONLibrary(b *testing.B) {
+	d, err := Open(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	orders := make([]map[string]any, 0)
+	for i := 0; i < 120; i++ {
+		orders = append(orders, map[string]any{"id": i, "item": fmt.Sprintf("item-%d", i), "price": float64(i) + 0.99})
+	}
+	doc, _ := json.Marshal(map[string]any{"name": "Ann", "address": map[string]any{"city": "Oslo"}, "orders": orders})
+	b.Logf("document: %d bytes", len(doc))
+	_ = d.JSONSet("doc", "$", doc)
+	_ = d.Set("str", make([]byte, 100))
+	b.Run("Get-100B", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			_, _ = d.Get("str")
+		}
+	})
+	b.Run("JSONGet-field", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			_, _ = d.JSONGet("doc", "$.address.city")
+		}
+	})
+	b.Run("JSONSet-field", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			_ = d.JSONSet("doc", "$.address.city", `"Bergen"`)
+		}
+	})
+}

@@ -92,6 +92,11 @@ func Set(doc []byte, q *Query, val []byte, valDepth int, nx, xx bool) ([]byte, e
 				if err := depthOK(len(m.Path), valDepth); err != nil {
 					return nil, err
 				}
+			}
+			if out, ok := replaceMatches(doc, ms, func(int) []byte { return val }); ok {
+				return out, nil
+			}
+			for _, m := range ms {
 				t.Replace(m.Path, val)
 			}
 			return t.Bytes(), nil
@@ -105,6 +110,47 @@ func Set(doc []byte, q *Query, val []byte, valDepth int, nx, xx bool) ([]byte, e
 		return nil, err
 	}
 	return t.Bytes(), nil
+}
+
+// splice replaces n bytes at offset at of a document.
+type splice struct {
+	at, n int
+	with  []byte
+}
+
+// replaceMatches replaces each match of ms (from one document) with the
+// text with(i) gives, by copying the document once around them: no tree
+// is built. ok is false when it cannot (matches inside one another, or
+// an offset gjson did not record): the caller then uses a Tree.
+func replaceMatches(doc []byte, ms []Match, with func(i int) []byte) (out []byte, ok bool) {
+	sp := make([]splice, 0, len(ms))
+	size := len(doc)
+	for i, m := range ms {
+		w := with(i)
+		if w == nil {
+			continue
+		}
+		at := m.r.Index
+		if at < 0 || at+len(m.Raw) > len(doc) || sv(doc[at:at+len(m.Raw)]) != m.r.Raw {
+			return nil, false
+		}
+		sp = append(sp, splice{at: at, n: len(m.Raw), with: w})
+		size += len(w) - len(m.Raw)
+	}
+	slices.SortFunc(sp, func(a, b splice) int { return a.at - b.at })
+	for i := 1; i < len(sp); i++ {
+		if sp[i].at < sp[i-1].at+sp[i-1].n {
+			return nil, false // one inside another
+		}
+	}
+	out = make([]byte, 0, size)
+	prev := 0
+	for _, s := range sp {
+		out = append(out, doc[prev:s.at]...)
+		out = append(out, s.with...)
+		prev = s.at + s.n
+	}
+	return append(out, doc[prev:]...), true
 }
 
 // add creates the member the last step of a static q names, in every
@@ -301,7 +347,6 @@ func NumOp(doc []byte, q *Query, n []byte, mult bool) ([]byte, [][]byte, error) 
 		return nil, nil, err
 	}
 	arg := gjson.Parse(sv(n))
-	t := NewTree(doc)
 	res := make([][]byte, len(ms))
 	changed := false
 	for i, m := range ms {
@@ -312,14 +357,27 @@ func NumOp(doc []byte, q *Query, n []byte, mult bool) ([]byte, [][]byte, error) 
 		if err != nil {
 			return nil, nil, err
 		}
-		t.Replace(m.Path, v)
 		res[i] = v
 		changed = true
 	}
 	if !changed {
 		return nil, res, nil
 	}
-	return t.Bytes(), res, nil
+	return replaceAll(doc, ms, res), res, nil
+}
+
+// replaceAll replaces match i of ms with res[i] where it is not nil.
+func replaceAll(doc []byte, ms []Match, res [][]byte) []byte {
+	if out, ok := replaceMatches(doc, ms, func(i int) []byte { return res[i] }); ok {
+		return out
+	}
+	t := NewTree(doc)
+	for i, m := range ms {
+		if res[i] != nil {
+			t.Replace(m.Path, res[i])
+		}
+	}
+	return t.Bytes()
 }
 
 func numOp(a, b gjson.Result, mult bool) ([]byte, error) {
@@ -359,22 +417,22 @@ func StrAppend(doc []byte, q *Query, s []byte) ([]byte, []Int, error) {
 	if err := q.legacyCheck(ms, "string", isStr); err != nil {
 		return nil, nil, err
 	}
-	t := NewTree(doc)
 	res := make([]Int, len(ms))
+	texts := make([][]byte, len(ms))
 	changed := false
 	for i, m := range ms {
 		if !isStr(m) {
 			continue
 		}
 		v := append([]byte(m.r.Str), add.Str...)
-		t.Replace(m.Path, AppendString(nil, v))
+		texts[i] = AppendString(nil, v)
 		res[i] = intp(len(v))
 		changed = true
 	}
 	if !changed {
 		return nil, res, nil
 	}
-	return t.Bytes(), res, nil
+	return replaceAll(doc, ms, texts), res, nil
 }
 
 // Lens is JSON.STRLEN, JSON.ARRLEN and JSON.OBJLEN: the length of each
@@ -671,26 +729,24 @@ func Toggle(doc []byte, q *Query) ([]byte, []Int, error) {
 	if err := q.legacyCheck(ms, "boolean", isBool); err != nil {
 		return nil, nil, err
 	}
-	t := NewTree(doc)
 	res := make([]Int, len(ms))
+	texts := make([][]byte, len(ms))
 	changed := false
 	for i, m := range ms {
 		if !isBool(m) {
 			continue
 		}
 		if m.r.Type == gjson.True {
-			t.Replace(m.Path, []byte("false"))
-			res[i] = intp(0)
+			texts[i], res[i] = []byte("false"), intp(0)
 		} else {
-			t.Replace(m.Path, []byte("true"))
-			res[i] = intp(1)
+			texts[i], res[i] = []byte("true"), intp(1)
 		}
 		changed = true
 	}
 	if !changed {
 		return nil, res, nil
 	}
-	return t.Bytes(), res, nil
+	return replaceAll(doc, ms, texts), res, nil
 }
 
 // Merge is JSON.MERGE of the patch (canonical text) at q on doc (nil

@@ -122,6 +122,7 @@ func needsScan(key string) bool {
 func member(r gjson.Result, key string) (gjson.Result, bool) {
 	if !needsScan(key) {
 		v := r.Get(gjson.Escape(key))
+		// (Result.Get makes v.Index relative to the document already.)
 		return v, v.Exists()
 	}
 	var out gjson.Result
@@ -145,6 +146,13 @@ func arrayLen(r gjson.Result) int {
 func element(r gjson.Result, i int) (gjson.Result, bool) {
 	v := r.Get(strconv.Itoa(i))
 	return v, v.Exists()
+}
+
+// elements returns the elements of array r, with their Index set.
+func elements(r gjson.Result) []gjson.Result {
+	var out []gjson.Result
+	r.ForEach(func(_, v gjson.Result) bool { out = append(out, v); return true })
+	return out
 }
 
 // absIndex is RedisJSON's calc_abs_index: negative counts from the end
@@ -205,7 +213,7 @@ func (ev *evaluator) walk(steps []step, cur gjson.Result, path []Elem, emit func
 		}
 	case stepSlice:
 		if isArray(cur) {
-			elems := cur.Array()
+			elems := elements(cur)
 			n := len(elems)
 			start, end := 0, n
 			if st.start != nil {

@@ -159,3 +159,30 @@ func TestMaxDepthOfWrites(t *testing.T) {
 	}
 	t.Fatal("documents nest past MaxDepth")
 }
+
+// Replacing values splices the text around them (no tree), and gives
+// what the tree gives.
+func TestReplaceMatchesSplices(t *testing.T) {
+	doc, _, _ := Parse([]byte(`{"a":{"b":1,"c":[1,2,{"b":3}]},"b":"x"}`))
+	for _, p := range []string{"$.a.b", "$..b", "$.a.c[*]", "$.a.c[-1].b", "$['b']"} {
+		q, _ := ParseQuery(p)
+		ms := q.SelectPaths(doc)
+		out, ok := replaceMatches(doc, ms, func(int) []byte { return []byte(`"new"`) })
+		if !ok {
+			t.Errorf("%s: no splice", p)
+			continue
+		}
+		tr := NewTree(doc)
+		for _, m := range ms {
+			tr.Replace(m.Path, []byte(`"new"`))
+		}
+		if string(out) != string(tr.Bytes()) {
+			t.Errorf("%s: splice %s, tree %s", p, out, tr.Bytes())
+		}
+	}
+	// Nested matches cannot be spliced.
+	q, _ := ParseQuery("$..*")
+	if _, ok := replaceMatches(doc, q.SelectPaths(doc), func(int) []byte { return []byte("0") }); ok {
+		t.Error("nested matches spliced")
+	}
+}
