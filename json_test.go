@@ -385,7 +385,7 @@ func normalizeNums(v any) any {
 func TestMergeJSON3(t *testing.T) {
 	for _, tc := range []struct {
 		base, ours, theirs, want string
-		conflicts            []string
+		conflicts                []string
 	}{
 		{`{"a":1,"b":1}`, `{"a":2,"b":1}`, `{"a":1,"b":3}`, `{"a":2,"b":3}`, nil},
 		{`{"a":1}`, `{"a":1,"x":1}`, `{"a":1,"y":2}`, `{"a":1,"x":1,"y":2}`, nil},

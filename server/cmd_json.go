@@ -700,7 +700,6 @@ func (c *Conn) appendRESPValue(r gjson.Result) {
 	}
 }
 
-
 // ---------------------------------------------------------------------
 // MODULE, INFO's Modules section, HELLO's modules: RedisJSON is built in.
 // ---------------------------------------------------------------------
