@@ -381,6 +381,13 @@ func TestJSONBadInput(t *testing.T) {
 	if got := c.do("JSON.GET", "k", deepPath); !strings.HasPrefix(got, "-Error occurred on position") {
 		t.Errorf("deep filter path: %s", got)
 	}
+	longPath := "$" + strings.Repeat("[?(@)]", 200_000)
+	if got := c.do("JSON.GET", "k", longPath); !strings.HasPrefix(got, "-Error occurred on position") {
+		t.Errorf("long path: %.100s", got)
+	}
+	if got := c.do("JSON.GET", "k", "$"+strings.Repeat("[?(@)]", 4000)); got != q("[1.2345678901234568e29]") {
+		t.Errorf("4000 filters on a scalar: %.100s", got)
+	}
 	if got := c.do("PING"); got != "+PONG" {
 		t.Errorf("server after bad input: %s", got)
 	}

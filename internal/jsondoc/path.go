@@ -134,9 +134,15 @@ func ParseQuery(path string) (*Query, error) {
 	return q, nil
 }
 
+// maxSteps bounds the steps of a path, filters' paths included: walks
+// recurse once per step (a filter or ".." may apply in place, without
+// descending), so this bounds their depth.
+const maxSteps = 4096
+
 type pathParser struct {
-	s   string
-	pos int
+	s     string
+	pos   int
+	count int // steps parsed so far
 }
 
 func (p *pathParser) fail(msg string) error {
@@ -169,6 +175,11 @@ func isLiteralByte(c byte) bool {
 func (p *pathParser) steps(nest int) ([]step, error) {
 	var out []step
 	for p.pos < len(p.s) {
+		if c := p.s[p.pos]; c == '.' || c == '[' {
+			if p.count++; p.count > maxSteps {
+				return nil, p.fail("the path has too many elements")
+			}
+		}
 		switch p.s[p.pos] {
 		case '.':
 			if strings.HasPrefix(p.s[p.pos:], "..") {
