@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"rustypotato/internal/store"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +20,10 @@ import (
 // runs). Replies and final data must be identical.
 func TestBranchMetamorphic(t *testing.T) {
 	seeds := []uint64{11, 12, 13, 14, uint64(time.Now().UnixNano())}
+	if s := os.Getenv("POTATO_SEED"); s != "" {
+		n, _ := strconv.ParseUint(s, 10, 64)
+		seeds = []uint64{n, n}
+	}
 	steps := 2500
 	if testing.Short() || raceBuild {
 		steps = 500
@@ -104,6 +111,9 @@ func TestBranchMetamorphic(t *testing.T) {
 					continue
 				case x == 2 && durable && step > 0 && r.IntN(5) == 0:
 					name := work.BranchName()
+					if os.Getenv("POTATO_SEED") != "" {
+						t.Logf("restart after:\n%s", tail(log))
+					}
 					sub.Close()
 					sub = open()
 					if work, err = sub.Branch(name); err != nil {
@@ -137,7 +147,18 @@ func TestBranchMetamorphic(t *testing.T) {
 					names = append(names, op.name)
 				}
 				log = append(log, fmt.Sprintf("%d: [%s] abort=%v", step, strings.Join(names, ", "), abort))
-				if a, b := runOps(mem, ops, abort), runOps(work, ops, abort); a != b {
+				if a, b := runOps(mem, ops, abort), runOps(work, ops, abort); os.Getenv("POTATO_SEED") != "" && durable {
+					if p, ok := sub.c.durable.(*persister); ok {
+						lay, _ := p.st.Reader().Layout()
+						for id := range lay.Spaces {
+							if err := p.st.Reader().ScanSpace(id, func(*store.Record) error { return nil }); err != nil {
+								t.Fatalf("step %d: space %d: %v\n%s", step, id, err, tail(log))
+							}
+						}
+					}
+					_ = a
+					_ = b
+				} else if a != b {
 					t.Fatalf("seed %d step %d on %s: replies differ:\n  mem    %s\n  branch %s\nlog:\n%s", seed, step, work.BranchName(), a, b, tail(log))
 				}
 			}

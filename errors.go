@@ -69,6 +69,12 @@ var (
 	// ErrBranchInUse is returned by the server's BRANCH DELETE for a
 	// branch some connection works on.
 	ErrBranchInUse = errors.New("potato: ERR branch is in use")
+	// ErrJSON is returned (wrapped) by the JSON methods for what RedisJSON
+	// answers with an error: invalid JSON, a path that does not parse or
+	// does not exist, a value of the wrong type. The text after
+	// "potato: JSON: " is RedisJSON's reply, code included (serde_json's
+	// parse errors have none).
+	ErrJSON = errors.New("potato: JSON")
 	// ErrClosed is returned by operations on a closed DB.
 	ErrClosed = errors.New("potato: database closed")
 )

@@ -40,6 +40,8 @@ func typeName(k keyspace.Kind) string {
 		return "hash"
 	case keyspace.KindList:
 		return "list"
+	case keyspace.KindJSON:
+		return jsonTypeName // json.go
 	}
 	return "none"
 }
@@ -714,6 +716,8 @@ func (tx *Tx) Object(key string) (ObjectInfo, error) {
 		}
 	case keyspace.KindList:
 		oi.Encoding = "quicklist"
+	case keyspace.KindJSON:
+		oi.Encoding = "raw" // what Redis reports for a module type
 	}
 	return oi, nil
 }

@@ -44,7 +44,7 @@ func entryValueSize(e *keyspace.Entry, samples int) int64 {
 		return sum * int64(total) / int64(k)
 	}
 	switch e.Kind {
-	case keyspace.KindString:
+	case keyspace.KindString, keyspace.KindJSON:
 		n += int64(memHeader + len(e.Str))
 	case keyspace.KindHash:
 		n += memContainer + sampled(e.Hash.Len(), func(i int) int64 {

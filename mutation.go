@@ -31,11 +31,12 @@ type EditKind uint8
 // The primitive changes. Each Edit holds what is needed to undo it.
 const (
 	// EditSet replaces the whole value of the key. After holds the new
-	// value when it is a string; Before the old one when it was a string
-	// (nil when the key did not exist or held another type).
+	// value when it is a string or a JSON document (its text); Before the
+	// old one when it was one (nil when the key did not exist or held
+	// another type).
 	EditSet EditKind = iota + 1
 	// EditDel removes the key. Before holds the old value when it was a
-	// string.
+	// string or a JSON document.
 	EditDel
 	// EditExpire changes the key's deadline from PrevDeadline to Deadline
 	// (Unix milliseconds; 0 means none).
@@ -77,7 +78,8 @@ type Edit struct {
 	Before, After          []byte
 	Deadline, PrevDeadline int64
 
-	prev    *keyspace.Entry // EditSet, EditDel: the detached previous entry
+	prev    *keyspace.Entry // EditSet, EditDel: the previous entry of the key's view
+	prevTop *keyspace.Entry // EditSet, EditDel: what the top layer stored for the key before (nil, a tombstone or prev)
 	next    *keyspace.Entry // EditSet: the entry stored
 	flushed keyspace.DBData // EditFlushDB: the old contents
 

@@ -424,9 +424,14 @@ func (t *translator) entryAt(at loc) *keyspace.Entry {
 }
 
 // overlay reports whether e, stored at at, is written as changes over
-// the parent layer's value.
-func overlay(at loc, e *keyspace.Entry) bool {
-	return e != nil && e.CopiedUp && at.l.Parent() != nil
+// the parent layer's value: a copy-up from the parent not written whole
+// by this batch.
+func (t *translator) overlay(at loc, e *keyspace.Entry) bool {
+	if e == nil || !e.CopiedUp || at.l.Parent() == nil {
+		return false
+	}
+	_, whole := t.mat[at]
+	return !whole
 }
 
 func (t *translator) forget(at loc) {
@@ -445,12 +450,14 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 	switch ed.Kind {
 	case EditSet:
 		t.forget(at)
-		if ed.prev != nil && ed.prev.Kind != keyspace.KindString {
+		if ed.prev != nil && ed.prev.Kind != keyspace.KindString && ed.prev.Kind != keyspace.KindJSON {
 			b.DelKey(sp, at.key)
 		}
 		switch e := ed.next; e.Kind {
 		case keyspace.KindString:
 			b.PutString(sp, at.key, ed.Deadline, ed.After)
+		case keyspace.KindJSON:
+			b.PutJSON(sp, at.key, ed.Deadline, e.Str)
 		case keyspace.KindHash:
 			b.PutMeta(sp, at.key, store.KindHash, ed.Deadline)
 			e.Hash.All(func(f keyspace.HashField) bool {
@@ -470,7 +477,7 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 		t.forget(at)
 		if fe := at.l.Lookup(at.key); fe != nil && fe.Kind == keyspace.KindTombstone {
 			b.PutTombstone(sp, at.key)
-		} else if ed.prev.Kind == keyspace.KindString {
+		} else if ed.prev.Kind == keyspace.KindString || ed.prev.Kind == keyspace.KindJSON {
 			b.DelString(sp, at.key)
 		} else {
 			b.DelKey(sp, at.key)
@@ -486,14 +493,16 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 		switch e.Kind {
 		case keyspace.KindString:
 			b.PutString(sp, at.key, ed.Deadline, e.Str)
+		case keyspace.KindJSON:
+			b.PutJSON(sp, at.key, ed.Deadline, e.Str)
 		case keyspace.KindHash:
-			if overlay(at, e) {
+			if t.overlay(at, e) {
 				b.PutOverlayMeta(sp, at.key, ed.Deadline)
 			} else {
 				b.PutMeta(sp, at.key, store.KindHash, ed.Deadline)
 			}
 		case keyspace.KindList:
-			if overlay(at, e) {
+			if t.overlay(at, e) {
 				t.pendingList(at) // the meta goes with the list's final base
 			} else {
 				b.PutMeta(sp, at.key, store.KindList, ed.Deadline)
@@ -504,7 +513,7 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 			return
 		}
 		e := t.entryAt(at)
-		if !overlay(at, e) {
+		if !t.overlay(at, e) {
 			if ed.Kind == EditHSet {
 				b.PutField(sp, at.key, ed.Field, ed.After)
 			} else {
@@ -702,7 +711,7 @@ func (t *translator) flushList(pl *pendingList, e *keyspace.Entry) error {
 			t.b.DelElems(sp, key, hi, maxOut+1)
 		}
 	}
-	if overlay(pl.at, e) {
+	if t.overlay(pl.at, e) {
 		t.b.PutOverlayListMeta(sp, key, e.ExpireAt, b, n)
 	}
 	if b != l.Base {

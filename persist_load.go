@@ -315,6 +315,8 @@ func (eb *entryBuilder) add(r *store.Record) error {
 		switch r.Kind {
 		case store.KindString:
 			e.Kind, e.Str = keyspace.KindString, eb.copyValue(r.Value)
+		case store.KindJSON:
+			e.Kind, e.Str = keyspace.KindJSON, eb.copyValue(r.Value)
 		case store.KindHash:
 			e.Kind, e.Hash = keyspace.KindHash, keyspace.NewHash(0)
 		case store.KindList:

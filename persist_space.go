@@ -325,6 +325,8 @@ func (p *persister) foldDown(b *store.Batch, rd *store.Reader, child, par *keysp
 			switch {
 			case r.Kind == store.KindString:
 				b.PutString(ps, key, r.Deadline, r.Value)
+			case r.Kind == store.KindJSON:
+				b.PutJSON(ps, key, r.Deadline, r.Value)
 			case r.Overlay && mode != modeMaterial && r.Kind == store.KindHash:
 				b.PutOverlayMeta(ps, key, r.Deadline)
 			case r.Overlay && mode != modeMaterial:
@@ -366,6 +368,8 @@ func copyRecord(b *store.Batch, sp uint64, key string, r *store.Record) {
 		switch {
 		case r.Kind == store.KindString:
 			b.PutString(sp, key, r.Deadline, r.Value)
+		case r.Kind == store.KindJSON:
+			b.PutJSON(sp, key, r.Deadline, r.Value)
 		case r.Overlay && r.Kind == store.KindHash:
 			b.PutOverlayMeta(sp, key, r.Deadline)
 		case r.Overlay:
@@ -423,6 +427,8 @@ func writeEntry(b *store.Batch, sp uint64, key string, e *keyspace.Entry) {
 	switch e.Kind {
 	case keyspace.KindString:
 		b.PutString(sp, key, e.ExpireAt, e.Str)
+	case keyspace.KindJSON:
+		b.PutJSON(sp, key, e.ExpireAt, e.Str)
 	case keyspace.KindHash:
 		b.PutMeta(sp, key, store.KindHash, e.ExpireAt)
 		e.Hash.All(func(f keyspace.HashField) bool {

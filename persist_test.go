@@ -71,6 +71,8 @@ func dumpStore(t testing.TB, d *DB) string {
 					}
 					slices.Sort(fs)
 					fmt.Fprintf(&sb, "hash %s\n", strings.Join(fs, " "))
+				case keyspace.KindJSON:
+					fmt.Fprintf(&sb, "json %s\n", e.Str)
 				case keyspace.KindList:
 					var es []string
 					for i := 0; i < e.List.Len(); i++ {

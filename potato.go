@@ -443,6 +443,14 @@ func (tx *Tx) commit() error {
 	}
 	for i := range tx.muts {
 		m := &tx.muts[i]
+		for j := range m.Edits {
+			if ed := &m.Edits[j]; ed.Kind == EditSet {
+				// Stored whole: a value of its own now, even if it was
+				// copied up from a parent layer (RENAME, MOVE reuse the
+				// entry). Not before commit: a rollback keeps the flag.
+				ed.next.CopiedUp = false
+			}
+		}
 		if m.Op == "expired" {
 			c.ctr.expired.Inc()
 		}
@@ -487,22 +495,16 @@ func (tx *Tx) rollback() {
 
 func (tx *Tx) undo(db int, key string, ed *Edit) {
 	ks := tx.ks
-	if ed.prev != nil && ed.prev.Kind == keyspace.KindString {
+	if p := ed.prevTop; p != nil && p == ed.prev && p.Kind == keyspace.KindString {
 		// An undone APPEND may have written past the restored value's
 		// length into its buffer: cap it, so that the next APPEND
 		// reallocates rather than overwrite bytes a reader may hold.
-		ed.prev.Str = ed.prev.Str[:len(ed.prev.Str):len(ed.prev.Str)]
+		// (Only an entry of the top layer: a parent's is never written.)
+		p.Str = p.Str[:len(p.Str):len(p.Str)]
 	}
 	switch ed.Kind {
-	case EditSet:
-		if ed.prev != nil {
-			ks.Put(db, key, ed.prev)
-		} else {
-			ks.Delete(db, key)
-		}
-		return
-	case EditDel:
-		ks.Put(db, key, ed.prev)
+	case EditSet, EditDel:
+		ks.RestoreTop(db, key, ed.prevTop)
 		return
 	case EditFlushDB:
 		ks.Restore(db, ed.flushed)
@@ -584,16 +586,15 @@ func (tx *Tx) record(key, op string, ed Edit) {
 // key up first, so an expired previous entry is already gone.
 func (tx *Tx) put(key, op string, e *keyspace.Entry) {
 	ks := tx.ks
-	e.CopiedUp = false // a whole value of its own from now on
 	prev := ks.Get(tx.db, key)
-	ed := Edit{Kind: EditSet, prev: prev, next: e, Deadline: e.ExpireAt}
+	ed := Edit{Kind: EditSet, prev: prev, prevTop: ks.Top(tx.db).Lookup(key), next: e, Deadline: e.ExpireAt}
 	if prev != nil {
 		ed.PrevDeadline = prev.ExpireAt
-		if prev.Kind == keyspace.KindString {
+		if prev.Kind == keyspace.KindString || prev.Kind == keyspace.KindJSON {
 			ed.Before = prev.Str
 		}
 	}
-	if e.Kind == keyspace.KindString {
+	if e.Kind == keyspace.KindString || e.Kind == keyspace.KindJSON {
 		ed.After = e.Str
 	}
 	ks.Put(tx.db, key, e)
@@ -601,12 +602,13 @@ func (tx *Tx) put(key, op string, e *keyspace.Entry) {
 }
 
 func (tx *Tx) del(key, op string) bool {
+	prevTop := tx.ks.Top(tx.db).Lookup(key)
 	prev := tx.ks.Delete(tx.db, key)
 	if prev == nil {
 		return false
 	}
-	ed := Edit{Kind: EditDel, prev: prev, PrevDeadline: prev.ExpireAt}
-	if prev.Kind == keyspace.KindString {
+	ed := Edit{Kind: EditDel, prev: prev, prevTop: prevTop, PrevDeadline: prev.ExpireAt}
+	if prev.Kind == keyspace.KindString || prev.Kind == keyspace.KindJSON {
 		ed.Before = prev.Str
 	}
 	tx.record(key, op, ed)

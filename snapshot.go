@@ -417,6 +417,9 @@ func entryRecords(r *store.Record, db int, key string, e *keyspace.Entry, put fu
 	case keyspace.KindString:
 		r.Kind, r.Value = store.KindString, e.Str
 		return put(r)
+	case keyspace.KindJSON:
+		r.Kind, r.Value = store.KindJSON, e.Str
+		return put(r)
 	case keyspace.KindHash:
 		r.Kind = store.KindHash
 		if err := put(r); err != nil {

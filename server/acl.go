@@ -174,7 +174,7 @@ var redisCategories = []string{"keyspace", "read", "write", "set", "sortedset", 
 	"transaction", "scripting"}
 
 func isCategory(name string) bool {
-	if name == "all" {
+	if name == "all" || name == "json" { // json: the JSON family (cmd_json.go)
 		return true
 	}
 	for _, c := range redisCategories {

@@ -228,7 +228,7 @@ func cmdHello(c *Conn, a [][]byte, _ *potato.Tx) {
 	c.w.AppendBulkString("role")
 	c.w.AppendBulkString("master")
 	c.w.AppendBulkString("modules")
-	c.w.AppendArrayLen(0)
+	c.appendModules() // cmd_json.go
 }
 
 func parseProto(b []byte) (int64, bool) {

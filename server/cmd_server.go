@@ -316,7 +316,7 @@ func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 		kv("repl_backlog_histlen", 0)
 	})
 	section("CPU", func() { cpuInfo(kv) })
-	section("Modules", func() {})
+	section("Modules", func() { modulesInfo(kv) }) // cmd_json.go
 	// Redis 7.0's order: commandstats, errorstats, latencystats.
 	section("Commandstats", func() {
 		for _, cmd := range s.table.sorted() {

@@ -153,6 +153,9 @@ func (c *Conn) replyBulkOrNil(v []byte, err error) error {
 }
 
 func cmdGet(c *Conn, tx *potato.Tx, a [][]byte) error {
+	if v, ok, err := c.getDotted(tx, a[1]); ok { // cmd_json.go
+		return c.replyBulkOrNil(v, err)
+	}
 	v, err := tx.Get(string(a[1]))
 	return c.replyBulkOrNil(v, err)
 }

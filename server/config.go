@@ -56,6 +56,7 @@ type config struct {
 	maxQuery   atomic.Int64
 	protected  atomic.Bool // protected-mode
 	loglevel   atomic.Value
+	jsonDotGet atomic.Bool // json-dot-get (cmd_json.go)
 
 	// client-output-buffer-limit (nil: Redis's default); obufMu
 	// serializes CONFIG SETs of it (cmd_pubsub.go).
@@ -179,6 +180,7 @@ func newConfig(s *Server) *config {
 	addPersistConfig(cfg) // cmd_persist.go: appendonly, save, appendfsync, compression
 	addPubSubConfig(cfg)
 	addObserveConfig(cfg) // cmd_observe.go
+	addJSONConfig(cfg)    // cmd_json.go
 	// Table metadata for parameters registered elsewhere.
 	cfg.describe("notify-keyspace-events", "string", "", "Keyspace notification classes, as in Redis: K E g $ l s h z x e t m d n A.")
 	cfg.describe("client-output-buffer-limit", "list", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",

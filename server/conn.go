@@ -432,6 +432,10 @@ func errorText(err error) string {
 		}
 	case errors.Is(err, potato.ErrClosed):
 		return "ERR server is shutting down"
+	case errors.Is(err, potato.ErrJSON):
+		// RedisJSON's reply text, sent as it is: serde_json's parse
+		// errors have no code.
+		return strings.TrimPrefix(err.Error(), "potato: JSON: ")
 	default:
 		msg = strings.TrimPrefix(err.Error(), "potato: ")
 	}

@@ -146,6 +146,7 @@ func newTable() *table {
 	registerKeys(t)
 	registerHashes(t)
 	registerLists(t)
+	registerJSON(t)        // cmd_json.go
 	registerPersistence(t) // cmd_persist.go
 	registerPubSub(t)
 	registerObserve(t) // cmd_observe.go

@@ -49,6 +49,10 @@ const (
 	KindHash
 	KindList
 	KindTombstone
+	// KindJSON is a JSON document (RedisJSON's ReJSON-RL type): its
+	// compact, canonical JSON text in Str, replaced as a whole by every
+	// write (never modified in place).
+	KindJSON
 )
 
 // Entry is one key's value and metadata. Its fields are guarded by the
@@ -56,7 +60,7 @@ const (
 // (but for its access clock, which is atomic).
 type Entry struct {
 	Kind     Kind
-	Str      []byte // KindString; never modified in place within len(Str)
+	Str      []byte // KindString, KindJSON; never modified in place within len(Str)
 	Hash     *Hash  // KindHash
 	List     *List  // KindList
 	ExpireAt int64  // deadline in Unix milliseconds; 0 means no expiry
@@ -502,6 +506,46 @@ func b2i(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+// RestoreTop makes the top layer of database db store for key what it
+// stored before a change: prev as returned by Top(db).Lookup(key) then
+// (nil for nothing, a tombstone, or an entry), keeping the view's counts
+// and the key slices right. It undoes Put and Delete in a rolled-back
+// transaction without ever moving a parent layer's entry into the top.
+// The caller holds the key's stripe for writing.
+func (ks *Keyspace) RestoreTop(db int, key string, prev *Entry) {
+	top := ks.dbs[db]
+	before := ks.Get(db, key)
+	cur, _ := top.m.Load(key)
+	i := ks.shardOf(key)
+	if cur != nil && cur.Kind != KindTombstone {
+		top.unlink(i, key, cur)
+	}
+	switch {
+	case prev == nil:
+		top.m.Delete(key)
+	case prev.Kind == KindTombstone:
+		top.m.Store(key, prev)
+	default:
+		sh := &top.shards[i]
+		prev.slot = int32(len(sh.keys))
+		sh.keys = append(sh.keys, key)
+		if prev.ExpireAt != 0 {
+			sh.expiring++
+			heap.Push(&sh.exp, expItem{at: prev.ExpireAt, key: key})
+		}
+		top.m.Store(key, prev)
+	}
+	after := ks.Get(db, key)
+	if d := b2i(after != nil) - b2i(before != nil); d != 0 {
+		top.count.Add(d)
+	}
+	if d := b2i(after != nil && after.ExpireAt != 0) - b2i(before != nil && before.ExpireAt != 0); d != 0 {
+		top.expiring.Add(d)
+	}
+	sh := &top.shards[i]
+	sh.compactExp(top)
 }
 
 // SetExpire changes the deadline of e, which is key's entry in the top layer

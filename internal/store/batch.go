@@ -33,14 +33,24 @@ func (b *Batch) Count() uint32 { return b.b.Count() }
 
 // PutString stores a string key (its whole record).
 func (b *Batch) PutString(space uint64, key string, deadline int64, v []byte) {
+	b.putValue(space, key, KindString, deadline, v)
+}
+
+// putValue writes a meta record that carries the value (strings, JSON).
+func (b *Batch) putValue(space uint64, key string, k Kind, deadline int64, v []byte) {
 	b.buf = appendMetaKey(b.buf[:0], space, key)
 	var hdr [1 + binary.MaxVarintLen64]byte
-	h := appendMeta(hdr[:0], KindString, deadline)
+	h := appendMeta(hdr[:0], k, deadline)
 	op := b.b.SetDeferred(len(b.buf), len(h)+len(v))
 	copy(op.Key, b.buf)
 	copy(op.Value, h)
 	copy(op.Value[len(h):], v)
 	_ = op.Finish()
+}
+
+// PutJSON stores a JSON document key (its whole record, like a string).
+func (b *Batch) PutJSON(space uint64, key string, deadline int64, v []byte) {
+	b.putValue(space, key, KindJSON, deadline, v)
 }
 
 // PutMeta stores the type and deadline of a container key.

@@ -39,7 +39,8 @@ const NumDBs = 16
 // contiguous range that no other key's records fall into: DEL of a
 // container is one range deletion. The meta record (tag 0x00) sorts first,
 // so a scan meets a key's type and deadline before its elements. A
-// string's value is in its meta record (one record per SET). List
+// string's value is in its meta record (one record per SET), and so is a
+// JSON document's. List
 // positions are int64 with the sign bit flipped, big-endian, so they sort
 // numerically; a list's elements occupy contiguous positions
 // head..head+n-1.
@@ -86,6 +87,9 @@ const (
 	KindString    Kind = 1
 	KindHash      Kind = 2
 	KindList      Kind = 3
+	// KindJSON is a JSON document, its text in the meta record like a
+	// string's value.
+	KindJSON Kind = 4
 )
 
 // ErrCorrupt is returned (wrapped) when stored records do not decode.
@@ -193,7 +197,7 @@ func decodeData(k, v []byte, r *Record) error {
 		r.Deadline = int64(d)
 		tail := v[1+w:]
 		switch {
-		case r.Kind == KindString && !r.Overlay:
+		case (r.Kind == KindString || r.Kind == KindJSON) && !r.Overlay:
 			r.Value = tail
 		case r.Kind == KindTombstone && !r.Overlay && len(tail) == 0:
 		case r.Kind == KindHash && len(tail) == 0:
