@@ -34,7 +34,7 @@ type instance struct {
 
 	// hostPanic is a panic raised by the Host during a call, re-raised
 	// once the guest has unwound.
-	hostPanic any
+	hostPanic    any
 	hostPanicked bool
 }
 
