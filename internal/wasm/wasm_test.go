@@ -50,7 +50,7 @@ func (h *fakeHost) Log(level int, msg string) {
 
 func compileHostile(t *testing.T, cfg Config) *Module {
 	t.Helper()
-	code := plugintest.WAT(t, "testdata/hostile.wat")
+	code := plugintest.WAT(t, "../../server/testdata/plugins/hostile.wat")
 	m, err := Compile(context.Background(), code, cfg)
 	if err != nil {
 		t.Fatal(err)
