@@ -11,7 +11,6 @@ import (
 
 	"rustypotato"
 	"rustypotato/internal/keyspace"
-	"rustypotato/internal/resp"
 )
 
 // FUNCTION, FCALL, FCALL_RO and PLUGIN: Redis 7's functions surface over
@@ -176,9 +175,7 @@ func cmdFCall(ro bool) connFunc {
 		defer f.runs.free(r)
 		r.write = !ro && fn.flags&sfNoWrites == 0
 		r.declaredOnly = fn.declaredOnly
-		f.runCall(c, tx, r, keys, func(r *scriptRun, tx *potato.Tx, w *resp.Writer) error {
-			return fn.run(r, tx, keys, args, w)
-		})
+		f.runCall(c, tx, r, fn, keys, args)
 	}
 }
 

@@ -64,9 +64,7 @@ func (s *Server) CallHookFunction(tx *potato.Tx, db int, fname string, key, op s
 	defer f.runs.free(r)
 	r.write = false
 	r.declaredOnly = fn.declaredOnly
-	f.runCall(caller, tx, r, keys, func(r *scriptRun, tx *potato.Tx, w *resp.Writer) error {
-		return fn.run(r, tx, keys, args, w)
-	})
+	f.runCall(caller, tx, r, fn, keys, args)
 	return hookResult(caller.w.Bytes())
 }
 

@@ -21,7 +21,8 @@ import (
 // of running calls behind FUNCTION STATS, FUNCTION KILL / SCRIPT KILL,
 // BUSY replies and the time limits.
 
-// scriptRun is one running call.
+// scriptRun is one running call. Runs are pooled; gen tells calls on
+// the same run apart.
 type scriptRun struct {
 	f      *functions
 	caller *Conn
@@ -44,33 +45,59 @@ type scriptRun struct {
 	stopper interface{ Stop(cause error) bool }
 	pstop   potato.PluginStop
 
-	// Guarded by scripts.mu.
-	busy    bool
+	slot int // index in scripts.slots, -1 in the overflow map
+
+	// mu guards state, gen and touched against the watchdog, KILL and
+	// BUSY checks on other goroutines.
+	mu      sync.Mutex
+	state   int8 // runIdle, runRunning, runBusy
+	gen     uint64
 	touched []touchedKey // keys the call holds (BUSY replies)
+
+	stepFn func(tx *potato.Tx) error // r.step, bound once
+	fn     *function
+	args   [][]byte
+	mark   int
 }
+
+const (
+	runIdle int8 = iota
+	runRunning
+	runBusy
+)
 
 type touchedKey struct {
 	db  int
 	key string
 }
 
-// scripts is the registry of running calls.
+// runSlots is how many calls the registry holds without a lock; more
+// concurrent calls go to a map under a mutex.
+const runSlots = 1024
+
+// scripts is the registry of running calls. Registering a call is one
+// CAS into a slot: the hot path takes no shared lock.
 type scripts struct {
 	f        *functions
-	mu       sync.Mutex
-	running  map[*scriptRun]struct{}
-	watching bool
+	slots    [runSlots]atomic.Pointer[scriptRun]
+	next     atomic.Uint32
+	mu       sync.Mutex // guards overflow
+	overflow map[*scriptRun]struct{}
+	watching sync.Once
 	busy     atomic.Int32 // running calls past busy-reply-threshold
 	pool     sync.Pool    // *scriptRun with its script client
 }
 
 func (s *scripts) init(f *functions) {
 	s.f = f
-	s.running = map[*scriptRun]struct{}{}
+	s.overflow = map[*scriptRun]struct{}{}
 	s.pool.New = func() any {
 		sc := &Conn{s: f.s, w: resp.NewWriter(io.Discard), authed: true}
 		sc.cmdName.Store("NULL")
-		return &scriptRun{f: f, conn: sc}
+		sc.user.Store("")
+		r := &scriptRun{f: f, conn: sc}
+		r.stepFn = r.step
+		return r
 	}
 }
 
@@ -80,53 +107,99 @@ func (s *scripts) newRun(caller *Conn, argv [][]byte, name string) *scriptRun {
 	r.caller, r.argv, r.name = caller, argv, name
 	sc := r.conn
 	sc.db, sc.id, sc.ctx, sc.created = caller.db, caller.id, caller.ctx, caller.created
-	sc.user.Store(caller.connUser().name)
+	if u := caller.connUser().name; sc.user.Load().(string) != u {
+		sc.user.Store(u)
+	}
 	return r
 }
 
 func (s *scripts) free(r *scriptRun) {
-	*r = scriptRun{f: r.f, conn: r.conn, touched: r.touched[:0]}
+	r.caller, r.argv, r.name, r.eval, r.wasm = nil, nil, "", false, false
+	r.write, r.declaredOnly, r.keys, r.dirty = false, false, nil, false
+	r.tx, r.pending, r.stopper, r.fn, r.args = nil, nil, nil, nil, nil
 	r.conn.db, r.conn.ctx = nil, nil
 	r.conn.w.Discard()
 	s.pool.Put(r)
 }
 
-// begin registers r as running; the watchdog runs while anything does.
+// begin registers r as running.
 func (s *scripts) begin(r *scriptRun) {
 	r.start = time.Now()
-	s.mu.Lock()
-	s.running[r] = struct{}{}
+	db := r.caller.db.Index()
+	r.mu.Lock()
+	r.gen++
+	r.state = runRunning
+	r.touched = r.touched[:0]
 	for _, k := range r.keys {
-		r.touched = append(r.touched, touchedKey{r.caller.db.Index(), string(k)})
+		r.touched = append(r.touched, touchedKey{db, string(k)})
 	}
-	if !s.watching {
-		s.watching = true
-		go s.watch()
+	r.mu.Unlock()
+	s.watching.Do(func() { go s.watch() })
+	i := s.next.Add(1)
+	for n := uint32(0); n < runSlots; n++ {
+		slot := (i + n) % runSlots
+		if s.slots[slot].CompareAndSwap(nil, r) {
+			r.slot = int(slot)
+			return
+		}
 	}
+	r.slot = -1
+	s.mu.Lock()
+	s.overflow[r] = struct{}{}
 	s.mu.Unlock()
 }
 
 func (s *scripts) end(r *scriptRun) {
-	s.mu.Lock()
-	delete(s.running, r)
-	if r.busy {
-		r.busy = false
+	if r.slot >= 0 {
+		s.slots[r.slot].Store(nil)
+	} else {
+		s.mu.Lock()
+		delete(s.overflow, r)
+		s.mu.Unlock()
+	}
+	r.mu.Lock()
+	if r.state == runBusy {
 		s.busy.Add(-1)
 	}
+	r.state = runIdle
+	r.mu.Unlock()
+}
+
+// each calls fn for every running call, with its lock held.
+func (s *scripts) each(fn func(r *scriptRun)) {
+	visit := func(r *scriptRun) {
+		r.mu.Lock()
+		if r.state != runIdle {
+			fn(r)
+		}
+		r.mu.Unlock()
+	}
+	for i := range s.slots {
+		if r := s.slots[i].Load(); r != nil {
+			visit(r)
+		}
+	}
+	s.mu.Lock()
+	var extra []*scriptRun
+	for r := range s.overflow {
+		extra = append(extra, r)
+	}
 	s.mu.Unlock()
+	for _, r := range extra {
+		visit(r)
+	}
 }
 
 // touch records a key a call reaches beyond its declared ones (Lua).
 func (s *scripts) touch(r *scriptRun, db int, key []byte) {
-	s.mu.Lock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, t := range r.touched {
 		if t.db == db && t.key == string(key) {
-			s.mu.Unlock()
 			return
 		}
 	}
 	r.touched = append(r.touched, touchedKey{db, string(key)})
-	s.mu.Unlock()
 }
 
 // watchdogTick is how often running calls are checked against the time
@@ -134,24 +207,23 @@ func (s *scripts) touch(r *scriptRun, db int, key []byte) {
 const watchdogTick = 5 * time.Millisecond
 
 // watch marks calls busy past busy-reply-threshold and stops WASM calls
-// past function-timeout-ms; it exits when nothing runs.
+// past function-timeout-ms, until the server closes.
 func (s *scripts) watch() {
 	t := time.NewTicker(watchdogTick)
 	defer t.Stop()
-	for range t.C {
+	for {
+		select {
+		case <-s.f.s.done:
+			return
+		case <-t.C:
+		}
 		now := time.Now()
 		busyAfter := time.Duration(s.f.busyMs.Load()) * time.Millisecond
 		timeout := time.Duration(s.f.timeoutMs.Load()) * time.Millisecond
-		s.mu.Lock()
-		if len(s.running) == 0 {
-			s.watching = false
-			s.mu.Unlock()
-			return
-		}
-		for r := range s.running {
+		s.each(func(r *scriptRun) {
 			d := now.Sub(r.start)
-			if !r.busy && d >= busyAfter {
-				r.busy = true
+			if r.state == runRunning && d >= busyAfter {
+				r.state = runBusy
 				s.busy.Add(1)
 				cmd := "FUNCTION KILL"
 				if r.eval {
@@ -164,36 +236,31 @@ func (s *scripts) watch() {
 				r.stopper.Stop(errFunc("ERR Script timed out after " + strconv.FormatInt(timeout.Milliseconds(), 10) +
 					" ms (function-timeout-ms)... function: " + r.name + ". Its writes were undone."))
 			}
-		}
-		s.mu.Unlock()
+		})
 	}
 }
 
 // kill stops the busy calls of one kind (SCRIPT KILL: eval, FUNCTION
-// KILL: functions) and returns the reply. Unlike Redis, a call that
-// already wrote can be killed: its writes are undone with it.
+// KILL: functions) and returns the error reply, or "" when it killed.
+// Unlike Redis, a call that already wrote can be killed: its writes are
+// undone with it.
 func (s *scripts) kill(eval bool) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	killed, other := false, false
-	for r := range s.running {
-		if !r.busy {
-			continue
-		}
-		if r.eval != eval {
+	cmd := "SCRIPT KILL"
+	if !eval {
+		cmd = "FUNCTION KILL"
+	}
+	s.each(func(r *scriptRun) {
+		switch {
+		case r.state != runBusy:
+		case r.eval != eval:
 			other = true
-			continue
-		}
-		if r.stopper != nil {
-			cmd := "SCRIPT KILL"
-			if !eval {
-				cmd = "FUNCTION KILL"
-			}
+		case r.stopper != nil:
 			if r.stopper.Stop(errFunc("ERR Script killed by user with " + cmd + "... script: " + r.name + ". Its writes were undone.")) {
 				killed = true
 			}
 		}
-	}
+	})
 	switch {
 	case killed:
 		return ""
@@ -217,45 +284,43 @@ func (s *scripts) busyReject(c *Conn, cmd *Command, args [][]byte) string {
 		return ""
 	}
 	db := c.db.Index()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for r := range s.running {
-		if !r.busy {
-			continue
+	msg := ""
+	s.each(func(r *scriptRun) {
+		if r.state != runBusy || msg != "" {
+			return
 		}
 		for _, t := range r.touched {
 			for _, k := range keys {
 				if t.db == db && t.key == string(k) {
+					msg = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
 					if r.eval {
-						return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+						msg = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 					}
-					return "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+					return
 				}
 			}
 		}
-	}
-	return ""
+	})
+	return msg
 }
 
-// oldest returns the longest-running function call (FUNCTION STATS), or
-// nil.
+// oldest returns the longest-running call of a kind (FUNCTION STATS).
 func (s *scripts) oldest(eval bool) (name string, argv [][]byte, d time.Duration, ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var best *scriptRun
-	for r := range s.running {
-		if r.eval == eval && (best == nil || r.start.Before(best.start)) {
-			best = r
+	var start time.Time
+	s.each(func(r *scriptRun) {
+		if r.eval != eval || (ok && !r.start.Before(start)) {
+			return
 		}
+		ok, start, name = true, r.start, r.name
+		argv = make([][]byte, len(r.argv))
+		for i, a := range r.argv {
+			argv[i] = append([]byte(nil), a...)
+		}
+	})
+	if ok {
+		d = time.Since(start)
 	}
-	if best == nil {
-		return "", nil, 0, false
-	}
-	argv = make([][]byte, len(best.argv))
-	for i, a := range best.argv {
-		argv[i] = append([]byte(nil), a...)
-	}
-	return best.name, argv, time.Since(best.start), true
+	return name, argv, d, ok
 }
 
 // anyBusy reports whether a call of the kind is past the threshold.
@@ -263,53 +328,56 @@ func (s *scripts) anyBusy(eval bool) bool {
 	if s.busy.Load() == 0 {
 		return false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for r := range s.running {
-		if r.busy && r.eval == eval {
-			return true
+	found := false
+	s.each(func(r *scriptRun) {
+		if r.state == runBusy && r.eval == eval {
+			found = true
 		}
-	}
-	return false
+	})
+	return found
 }
 
 // ---------------------------------------------------------------------
 // Running a call.
 // ---------------------------------------------------------------------
 
-// runCall runs fn's engine for c inside a transaction: tx when the
-// caller is in EXEC (as one step, undone alone if it fails), else a new
-// one holding the declared keys. It appends the reply, or the error.
-func (f *functions) runCall(c *Conn, tx *potato.Tx, r *scriptRun, keys [][]byte,
-	body func(r *scriptRun, tx *potato.Tx, w *resp.Writer) error) {
-	r.keys = keys
-	step := func(tx *potato.Tx) error {
-		db := c.db
-		r.tx = tx
-		r.conn.db = db
-		r.dirty = false
-		f.runs.begin(r)
-		defer f.runs.end(r)
-		err := body(r, tx, c.w)
-		// A SELECT inside the call does not outlive it.
-		tx.Select(db.Index())
-		r.tx = nil
-		return err
-	}
-	mark := c.w.Len()
+// runCall runs fn for c inside a transaction: tx when the caller is in
+// EXEC (as one step, undone alone if it fails), else a new one holding
+// the declared keys. It appends the reply, or the error.
+func (f *functions) runCall(c *Conn, tx *potato.Tx, r *scriptRun, fn *function, keys, args [][]byte) {
+	r.fn, r.keys, r.args = fn, keys, args
+	r.mark = c.w.Len()
 	var err error
 	switch {
 	case tx != nil:
-		err = tx.Try(step)
+		err = tx.Try(r.stepFn)
 	case r.write:
-		err = c.db.UpdateKeyBytes(keys, func(tx *potato.Tx) error { c.w.Truncate(mark); return step(tx) })
+		err = c.db.UpdateKeyBytes(keys, r.stepFn)
 	default:
-		err = c.db.ViewKeyBytes(keys, func(tx *potato.Tx) error { c.w.Truncate(mark); return step(tx) })
+		err = c.db.ViewKeyBytes(keys, r.stepFn)
 	}
 	if err != nil {
-		c.w.Truncate(mark)
+		c.w.Truncate(r.mark)
 		c.replyError(err)
 	}
+}
+
+// step is one run of the call in its transaction (a transaction may run
+// it again from the start).
+func (r *scriptRun) step(tx *potato.Tx) error {
+	c := r.caller
+	c.w.Truncate(r.mark)
+	db := c.db
+	r.tx = tx
+	r.conn.db = db
+	r.dirty = false
+	r.f.runs.begin(r)
+	defer r.f.runs.end(r)
+	err := r.fn.run(r, tx, r.keys, r.args, c.w)
+	// A SELECT inside the call does not outlive it.
+	tx.Select(db.Index())
+	r.tx = nil
+	return err
 }
 
 // Call runs one command the guest issues, through the command table and

@@ -92,7 +92,7 @@ func TestWASMFunctionBasics(t *testing.T) {
 	}
 
 	list, err := c.FunctionList(ctx, redis.FunctionListQuery{LibraryNamePattern: "host*"}).Result()
-	if err != nil || len(list) != 1 || list[0].Name != "hostile" || list[0].Engine != "WASM" || len(list[0].Functions) != 10 {
+	if err != nil || len(list) != 1 || list[0].Name != "hostile" || list[0].Engine != "WASM" || len(list[0].Functions) != 11 {
 		t.Fatalf("FUNCTION LIST = %+v, %v", list, err)
 	}
 	for _, f := range list[0].Functions {
@@ -108,7 +108,7 @@ func TestWASMFunctionBasics(t *testing.T) {
 		}
 	}
 	raw := dialRaw(t, ts.Addr)
-	if got := raw.do("function", "stats"); got != `["running_script" (nil) "engines" ["LUA" ["libraries_count" :0 "functions_count" :0] "WASM" ["libraries_count" :1 "functions_count" :10]]]` {
+	if got := raw.do("function", "stats"); got != `["running_script" (nil) "engines" ["LUA" ["libraries_count" :0 "functions_count" :0] "WASM" ["libraries_count" :1 "functions_count" :11]]]` {
 		t.Fatalf("FUNCTION STATS = %s", got)
 	}
 	if got := raw.do("function", "load", string(hostileWASM(t))); got != `-ERR Library 'hostile' already exists` {

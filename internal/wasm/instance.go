@@ -30,7 +30,7 @@ type instance struct {
 	// rng is the guest's random source (WASI random_get), reseeded with
 	// a fixed seed at the start of every call: the same call always
 	// sees the same bytes, as Redis seeds Lua's math.random.
-	rng rand.ChaCha8
+	rng seededRand
 
 	// hostPanic is a panic raised by the Host during a call, re-raised
 	// once the guest has unwound.
@@ -89,13 +89,27 @@ func (r *registration) fail(err error) {
 
 var callSeed = [32]byte{'r', 'u', 's', 't', 'y', 'p', 'o', 't', 'a', 't', 'o'}
 
+// seededRand is ChaCha8 from callSeed, reseeded on the first read of each
+// call (most calls read none).
+type seededRand struct {
+	r    rand.ChaCha8
+	used bool
+}
+
+func (s *seededRand) Read(p []byte) (int, error) {
+	if !s.used {
+		s.r.Seed(callSeed)
+		s.used = true
+	}
+	return s.r.Read(p)
+}
+
 // newInstance instantiates the module and runs its initialization
 // (_initialize, then rp_init if exported). The first instance's
 // registrations define the library; later ones must register the same.
 func (m *Module) newInstance(ctx context.Context, first bool) (*instance, *registration, error) {
 	in := &instance{m: m, reg: &registration{}}
 	in.out.max = 4 << 10
-	in.rng.Seed(callSeed)
 	base := time.Now()
 	mc := wazero.NewModuleConfig().
 		WithName("").
@@ -263,7 +277,7 @@ func (m *Module) Call(ctx context.Context, f *Function, keys, args [][]byte, now
 	c.host, c.fn, c.keys, c.args, c.now, c.proto = host, f, keys, args, now, 2
 	c.reply, c.result = nil, nil
 	in.out.b = in.out.b[:0]
-	in.rng.Seed(callSeed)
+	in.rng.used = false
 	in.stack[0] = uint64(uint32(f.id))
 	in.stack[1] = uint64(uint32(len(keys)))
 	in.stack[2] = uint64(uint32(len(args)))

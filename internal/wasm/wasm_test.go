@@ -48,7 +48,7 @@ func (h *fakeHost) Log(level int, msg string) {
 	h.mu.Unlock()
 }
 
-func compileHostile(t *testing.T, cfg Config) *Module {
+func compileHostile(t testing.TB, cfg Config) *Module {
 	t.Helper()
 	code := plugintest.WAT(t, "../../server/testdata/plugins/hostile.wat")
 	m, err := Compile(context.Background(), code, cfg)
@@ -85,7 +85,7 @@ func TestManifest(t *testing.T) {
 	for _, f := range m.Functions() {
 		names = append(names, f.Name)
 	}
-	if got := strings.Join(names, " "); got != "get loop bomb trap undeclared huge badresp set ro fail" {
+	if got := strings.Join(names, " "); got != "get loop bomb trap undeclared huge badresp set ro fail calls" {
 		t.Fatalf("functions %q", got)
 	}
 	if f := m.Function("get"); f.Flags != FlagNoWrites || f.Description != "Gets a key" {
@@ -208,4 +208,41 @@ func TestCompileRefusals(t *testing.T) {
 			t.Errorf("Compile(%q) = %v, want %q", tc.code, err, tc.want)
 		}
 	}
+}
+
+// pongHost answers every command with +PONG.
+type pongHost struct{}
+
+func (pongHost) Call(args [][]byte, proto int) []byte { return pong }
+func (pongHost) Log(int, string)                       {}
+
+var pong = []byte("+PONG\r\n")
+
+// BenchmarkCall is one call of a function that issues one command.
+func BenchmarkCall(b *testing.B) {
+	m := compileHostile(b, Config{})
+	f := m.Function("get")
+	keys := [][]byte{[]byte("k")}
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Call(context.Background(), f, keys, nil, now, pongHost{}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHostCall is the cost of one rp.call from the guest to a host
+// that answers at once (the function makes 1000 of them per call).
+func BenchmarkHostCall(b *testing.B) {
+	m := compileHostile(b, Config{})
+	f := m.Function("calls")
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Call(context.Background(), f, nil, nil, now, pongHost{}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "ns/hostcall")
 }

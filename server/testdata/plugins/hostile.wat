@@ -29,6 +29,8 @@
   (data (i32.const 240) "-ERR guest says no\r\n")
   (data (i32.const 272) "hello from the guest")
   (data (i32.const 304) "Gets a key")
+  (data (i32.const 320) "calls")
+  (data (i32.const 336) "\01\00\00\00\04\00\00\00PING")
   (func (export "rp_init")
     (drop (call $library (i32.const 0) (i32.const 7)))
     (drop (call $register (i32.const 0) (i32.const 16) (i32.const 3) (i32.const 1) (i32.const 304) (i32.const 10)))
@@ -40,7 +42,8 @@
     (drop (call $register (i32.const 6) (i32.const 112) (i32.const 7) (i32.const 0) (i32.const 0) (i32.const 0)))
     (drop (call $register (i32.const 7) (i32.const 128) (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 0)))
     (drop (call $register (i32.const 8) (i32.const 144) (i32.const 2) (i32.const 1) (i32.const 0) (i32.const 0)))
-    (drop (call $register (i32.const 9) (i32.const 224) (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 0))))
+    (drop (call $register (i32.const 9) (i32.const 224) (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 0)))
+    (drop (call $register (i32.const 10) (i32.const 320) (i32.const 5) (i32.const 1) (i32.const 0) (i32.const 0))))
 
   ;; cmd2 builds "NAME key" at 32768 from the first key in the args
   ;; buffer, and returns the encoding's length.
@@ -95,7 +98,17 @@
     ;; 3 trap: SET key1 arg1, then trap
     (if (i32.eq (local.get $id) (i32.const 3)) (then
       (drop (call $set))
-      (unreachable)))
+      ;; 10 calls (no-writes): PING through rp.call 1000 times (host call
+    ;; overhead benchmark), replying with the last reply.
+    (if (i32.eq (local.get $id) (i32.const 10)) (then
+      (local.set $n (i32.const 1000))
+      (loop $again
+        (drop (call $call (i32.const 336) (i32.const 12) (i32.const 65536) (i32.const 65536)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br_if $again (i32.gt_s (local.get $n) (i32.const 0))))
+      (call $passreply (i32.const 7))
+      (return (i32.const 0))))
+    (unreachable)))
     ;; 4 undeclared: GET other (a key not given)
     (if (i32.eq (local.get $id) (i32.const 4)) (then
       (i32.store (i32.const 32768) (i32.const 2))
@@ -128,4 +141,14 @@
       (drop (call $set))
       (call $result (i32.const 240) (i32.const 20))
       (return (i32.const 1))))
+    ;; 10 calls (no-writes): PING through rp.call 1000 times (host call
+    ;; overhead benchmark), replying with the last reply.
+    (if (i32.eq (local.get $id) (i32.const 10)) (then
+      (local.set $n (i32.const 1000))
+      (loop $again
+        (drop (call $call (i32.const 336) (i32.const 12) (i32.const 65536) (i32.const 65536)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br_if $again (i32.gt_s (local.get $n) (i32.const 0))))
+      (call $passreply (i32.const 7))
+      (return (i32.const 0))))
     (unreachable)))
