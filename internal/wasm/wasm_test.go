@@ -214,7 +214,7 @@ func TestCompileRefusals(t *testing.T) {
 type pongHost struct{}
 
 func (pongHost) Call(args [][]byte, proto int) []byte { return pong }
-func (pongHost) Log(int, string)                       {}
+func (pongHost) Log(int, string)                      {}
 
 var pong = []byte("+PONG\r\n")
 
