@@ -29,6 +29,7 @@ const (
 	sfAllowStale
 	sfNoCluster
 	sfAllowCrossSlot
+	sfEvalCompat // an EVAL script without a shebang: Redis's compatibility mode
 )
 
 var scriptFlagNames = []struct {
@@ -151,6 +152,9 @@ func (f *functions) cacheDir() string {
 // module (it starts with "\0asm"), or code with a "#!<engine> name=<lib>"
 // first line, as Redis parses it.
 func (f *functions) compile(code []byte) (*library, error) {
+	// The library keeps its code (LIST WITHCODE, DUMP): not the caller's
+	// buffer, which may be a reused read buffer.
+	code = bytes.Clone(code)
 	if potato.IsPlugin(code) {
 		return f.compileWASM(code)
 	}

@@ -155,6 +155,7 @@ func newTable() *table {
 	registerObserve(t)   // cmd_observe.go
 	registerACL(t)       // acl.go
 	registerFunctions(t) // cmd_function.go
+	registerScripting(t) // cmd_script.go
 	return t
 }
 
