@@ -130,11 +130,7 @@ func cmdScriptExists(c *Conn, a [][]byte, _ *potato.Tx) {
 }
 
 func cmdScriptFlush(c *Conn, a [][]byte, _ *potato.Tx) {
-	switch {
-	case len(a) > 3:
-		c.replyErr(subcommandSyntax(a))
-		return
-	case len(a) == 3 && !eqFold(a[2], "sync") && !eqFold(a[2], "async"):
+	if len(a) > 3 || (len(a) == 3 && !eqFold(a[2], "sync") && !eqFold(a[2], "async")) {
 		c.replyErr("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
 		return
 	}

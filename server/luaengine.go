@@ -85,11 +85,51 @@ func newLuaState(chunk string) (*lua.LState, *luaEnv) {
 	}
 	lualib.Open(L) // cjson, cmsgpack, bit, struct
 	e := &luaEnv{L: L, chunk: chunk, proto: 2, globals: g}
-	e.rng.seed(0)
+	e.rng.x = 0x1234abcd330e // rand48's initial state, as Redis starts
 	math := g.RawGetString("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(e.mathRandom))
 	math.RawSetString("randomseed", L.NewFunction(e.mathRandomSeed))
 	g.RawSetString("redis", e.redisTable(L))
+	// Redis's pcall turns an error table into its message.
+	g.RawSetString("pcall", L.NewFunction(func(L *lua.LState) int {
+		n := L.GetTop()
+		if n == 0 {
+			L.ArgError(1, "value expected")
+		}
+		base := L.GetTop() - n
+		err := L.PCall(n-1, lua.MultRet, nil)
+		if err != nil {
+			L.Push(lua.LFalse)
+			var ae *lua.ApiError
+			if errors.As(err, &ae) {
+				if t, ok := ae.Object.(*lua.LTable); ok {
+					if s, ok := t.RawGetString("err").(lua.LString); ok {
+						L.Push(s)
+						return 2
+					}
+				}
+				L.Push(ae.Object)
+			} else {
+				L.Push(lua.LString(err.Error()))
+			}
+			return 2
+		}
+		L.Insert(lua.LTrue, base+1)
+		return L.GetTop() - base
+	}))
+	// Numbers print as Lua 5.1's "%.14g".
+	tostr := g.RawGetString("tostring")
+	g.RawSetString("tostring", L.NewFunction(func(L *lua.LState) int {
+		if n, ok := L.Get(1).(lua.LNumber); ok {
+			L.Push(lua.LString(luaNumberString(float64(n))))
+			return 1
+		}
+		L.Push(tostr)
+		L.Insert(tostr, 1)
+		L.Pop(1)
+		L.Call(L.GetTop()-1, 1)
+		return 1
+	}))
 	return L, e
 }
 
@@ -474,8 +514,9 @@ func luaToResp(w *resp.Writer, v lua.LValue, depth int) {
 	}
 }
 
-// rand48 is the PRNG behind math.random, reseeded for every script as
-// Redis does, so scripts are deterministic.
+// rand48 is the PRNG behind math.random, Redis's redisLrand48: the
+// same sequence from the same state (each interpreter starts where a
+// fresh Redis starts; math.randomseed sets it).
 type rand48 struct{ x uint64 }
 
 func (r *rand48) seed(s int32) { r.x = uint64(uint32(s))<<16 | 0x330e }
@@ -536,7 +577,6 @@ func runLua(e *luaEnv, r *scriptRun, fn *lua.LFunction, keys, args [][]byte, asA
 		at.RawSetInt(i+1, lua.LString(a))
 	}
 	e.r, e.proto, e.errLine = r, 2, 0
-	e.rng.seed(0)
 	defer func() { e.r = nil }()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
