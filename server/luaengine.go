@@ -580,7 +580,7 @@ func runLua(e *luaEnv, r *scriptRun, fn *lua.LFunction, keys, args [][]byte, asA
 	defer func() { e.r = nil }()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	r.stopper = luaStopper{cancel}
+	r.setStopper(luaStopper{cancel}, false)
 	L.SetContext(ctx)
 	defer L.RemoveContext()
 	var err error

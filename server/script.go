@@ -114,6 +114,8 @@ func (s *scripts) newRun(caller *Conn, argv [][]byte, name string) *scriptRun {
 }
 
 func (s *scripts) free(r *scriptRun) {
+	r.mu.Lock() // a watchdog pass may still look at r
+	defer r.mu.Unlock()
 	r.caller, r.argv, r.name, r.eval, r.wasm = nil, nil, "", false, false
 	r.write, r.declaredOnly, r.keys, r.dirty = false, false, nil, false
 	r.tx, r.pending, r.stopper, r.fn, r.args = nil, nil, nil, nil, nil
@@ -124,9 +126,9 @@ func (s *scripts) free(r *scriptRun) {
 
 // begin registers r as running.
 func (s *scripts) begin(r *scriptRun) {
-	r.start = time.Now()
 	db := r.caller.db.Index()
 	r.mu.Lock()
+	r.start = time.Now()
 	r.gen++
 	r.state = runRunning
 	r.touched = r.touched[:0]
@@ -188,6 +190,14 @@ func (s *scripts) each(fn func(r *scriptRun)) {
 	for _, r := range extra {
 		visit(r)
 	}
+}
+
+// setStopper installs the engine's way to stop the call (and whether
+// function-timeout-ms applies), for the watchdog and KILL.
+func (r *scriptRun) setStopper(st interface{ Stop(cause error) bool }, wasm bool) {
+	r.mu.Lock()
+	r.stopper, r.wasm = st, wasm
+	r.mu.Unlock()
 }
 
 // touch records a key a call reaches beyond its declared ones (Lua).

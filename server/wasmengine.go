@@ -63,8 +63,7 @@ func (f *functions) compileWASM(code []byte) (*library, error) {
 }
 
 func runWASM(p *potato.Plugin, pf *potato.PluginFunction, r *scriptRun, tx *potato.Tx, keys, args [][]byte, w *resp.Writer) error {
-	r.wasm = true
-	r.stopper = &r.pstop
+	r.setStopper(&r.pstop, true)
 	reply, err := p.Call(context.Background(), pf, keys, args, tx.Now(), r, &r.pstop)
 	if err != nil {
 		return wasmError(pf.Name, err)
