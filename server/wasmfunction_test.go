@@ -24,7 +24,9 @@ func hostileWASM(t testing.TB) []byte {
 
 func goRedis(t testing.TB, addr string) *redis.Client {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, MaxRetries: -1})
+	// A long read timeout: compiling a Go guest (2 MB of WebAssembly)
+	// takes seconds, tens of them under the race detector.
+	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, MaxRetries: -1, ReadTimeout: 2 * time.Minute})
 	t.Cleanup(func() { c.Close() })
 	return c
 }
