@@ -41,7 +41,9 @@ type luaScript struct {
 	sha   string
 	body  []byte
 	proto *lua.FunctionProto
-	fn    *function // flags from its shebang; run is the engine's
+	// wrapped returns the body as a function (nil: run proto itself).
+	wrapped *lua.FunctionProto
+	fn      *function // flags from its shebang; run is the engine's
 }
 
 // luaVM is one interpreter with the EVAL environment.
@@ -65,6 +67,9 @@ type luaEnv struct {
 
 	hostPanic    any
 	hostPanicked bool
+
+	ctx  context.Context // set on L; cancelled by stop (SCRIPT KILL)
+	stop luaStopper
 }
 
 // newLuaState opens an interpreter with Redis's libraries and sandbox.
@@ -561,7 +566,7 @@ func (e *luaEnv) mathRandomSeed(L *lua.LState) int {
 // luaStopper stops a running Lua call (SCRIPT KILL, FUNCTION KILL).
 type luaStopper struct{ cancel context.CancelCauseFunc }
 
-func (s luaStopper) Stop(cause error) bool { s.cancel(cause); return true }
+func (s *luaStopper) Stop(cause error) bool { s.cancel(cause); return true }
 
 // runLua calls fn with KEYS and ARGV (as tables, or as the two arguments
 // of a library function) under r, and appends its reply to w. name is the
@@ -578,11 +583,14 @@ func runLua(e *luaEnv, r *scriptRun, fn *lua.LFunction, keys, args [][]byte, asA
 	}
 	e.r, e.proto, e.errLine = r, 2, 0
 	defer func() { e.r = nil }()
-	ctx, cancel := context.WithCancelCause(context.Background())
-	defer cancel(nil)
-	r.setStopper(luaStopper{cancel}, false)
-	L.SetContext(ctx)
-	defer L.RemoveContext()
+	// One cancellable context per interpreter, replaced only after a
+	// kill: a call costs no context and the interpreter keeps it set.
+	if e.ctx == nil || e.ctx.Err() != nil {
+		e.ctx, e.stop.cancel = context.WithCancelCause(context.Background())
+		L.SetContext(e.ctx)
+	}
+	ctx := e.ctx
+	r.setStopper(&e.stop, false)
 	var err error
 	if asArgs {
 		err = L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}, kt, at)
@@ -692,6 +700,17 @@ func (f *functions) compileScript(body []byte) (*luaScript, error) {
 		return nil, errFunc("ERR Error compiling script (new function): " + luaCompileError(err, code, "user_script"))
 	}
 	sc = &luaScript{sha: sha, body: append([]byte(nil), body...), proto: proto}
+	// Run as the body of a plain function, which costs less per call
+	// than a chunk (a vararg function: gopher-lua builds its arg table
+	// on every call). The prefix keeps line numbers; a body that uses
+	// the chunk's "..." keeps the chunk form.
+	wrapped := append([]byte("return function() "), code...)
+	wrapped = append(wrapped, "\nend"...)
+	if wc, err := parse.Parse(bytes.NewReader(wrapped), "user_script"); err == nil {
+		if wp, err := lua.Compile(wc, "user_script"); err == nil {
+			sc.wrapped = wp
+		}
+	}
 	sc.fn = &function{name: sha, flags: flags}
 	sc.fn.run = func(r *scriptRun, tx *potato.Tx, keys, args [][]byte, w *resp.Writer) error {
 		return f.runScript(sc, r, keys, args, w)
@@ -783,6 +802,15 @@ func (f *functions) runScript(sc *luaScript, r *scriptRun, keys, args [][]byte, 
 	fn := v.funcs[sc.sha]
 	if fn == nil {
 		fn = v.L.NewFunctionFromProto(sc.proto)
+		if sc.wrapped != nil {
+			L := v.L
+			if err := L.CallByParam(lua.P{Fn: L.NewFunctionFromProto(sc.wrapped), NRet: 1, Protect: true}); err == nil {
+				if f, ok := L.Get(-1).(*lua.LFunction); ok {
+					fn = f
+				}
+				L.Pop(1)
+			}
+		}
 		v.funcs[sc.sha] = fn
 	}
 	return runLua(v.env, r, fn, keys, args, false, w)
