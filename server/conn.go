@@ -315,6 +315,13 @@ func (c *Conn) dispatch(args [][]byte) {
 	if c.pubsubReject(cmd) { // RESP2 subscribed mode
 		return
 	}
+	// A command on a key held by a script past busy-reply-threshold
+	// gets BUSY (script.go); one atomic load when none is.
+	if msg := c.s.funcs.runs.busyReject(c, cmd, args); msg != "" {
+		c.rejectQueued()
+		c.replyErr(msg)
+		return
+	}
 	c.cmdName.Store(cmd.FullName())
 	if c.multi != nil && cmd.Flags&flagNoQueue == 0 {
 		c.queue(cmd, args)

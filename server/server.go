@@ -66,6 +66,7 @@ type Server struct {
 	cfg      *config
 	pubFlush pubFlusher // deferred wakes of subscribers (cmd_pubsub.go)
 	acl      *acl       // users (acl.go)
+	funcs    *functions // FUNCTION libraries, running scripts (functions.go)
 	// requirepass is the default user's password as CONFIG GET shows
 	// it; guarded by acl.mu.
 	requirepass string
@@ -108,6 +109,7 @@ func (s *Server) init() {
 		s.started = time.Now()
 		s.table = newTable()
 		s.acl = newACL(s.table)
+		s.funcs = newFunctions(s)
 		s.cfg = newConfig(s)
 		defer s.cfg.fillDefaults(s) // config.go; after the rest of init
 		s.listeners = make(map[net.Listener]struct{})
@@ -141,6 +143,7 @@ func (s *Server) ListenAndServe() error {
 // returns ErrServerClosed after Shutdown or Close, and closes l.
 func (s *Server) Serve(l net.Listener) error {
 	s.init()
+	s.funcs.ensureLoaded() // stored function libraries (functions.go)
 	if s.shutdown.Load() {
 		l.Close()
 		return ErrServerClosed
@@ -268,6 +271,7 @@ func (s *Server) closeConns() {
 }
 
 func (s *Server) finish() {
+	s.funcs.close()
 	if s.ownDB {
 		s.DB.Close()
 	}

@@ -25,6 +25,9 @@ const (
 	flagNoAuth
 	flagNoQueue // runs at once even inside MULTI (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET)
 	flagMovableKeys
+	flagSkipMonitor     // FCALL, EVAL: MONITOR shows the call, not its commands
+	flagNoMandatoryKeys // FCALL, EVAL: may have no keys
+	flagAllowBusy       // FUNCTION KILL, SCRIPT KILL: runs while a script is busy
 )
 
 var flagNames = []struct {
@@ -33,8 +36,9 @@ var flagNames = []struct {
 }{
 	{flagWrite, "write"}, {flagReadonly, "readonly"}, {flagDenyOOM, "denyoom"},
 	{flagAdmin, "admin"}, {flagPubSub, "pubsub"}, {flagNoScript, "noscript"},
-	{flagBlocking, "blocking"}, {flagLoading, "loading"}, {flagStale, "stale"},
-	{flagFast, "fast"}, {flagNoAuth, "no_auth"}, {flagMovableKeys, "movablekeys"},
+	{flagBlocking, "blocking"}, {flagLoading, "loading"}, {flagStale, "stale"}, {flagSkipMonitor, "skip_monitor"},
+	{flagFast, "fast"}, {flagNoAuth, "no_auth"}, {flagNoMandatoryKeys, "no_mandatory_keys"},
+	{flagMovableKeys, "movablekeys"}, {flagAllowBusy, "allow_busy"},
 }
 
 // runFunc executes a command inside a transaction that holds its keys. It
@@ -149,8 +153,10 @@ func newTable() *table {
 	registerJSON(t)        // cmd_json.go
 	registerPersistence(t) // cmd_persist.go
 	registerPubSub(t)
-	registerObserve(t) // cmd_observe.go
-	registerACL(t)     // acl.go
+	registerObserve(t)   // cmd_observe.go
+	registerACL(t)       // acl.go
+	registerFunctions(t) // cmd_function.go
+	registerScripting(t) // cmd_script.go
 	return t
 }
 
