@@ -82,16 +82,16 @@ type Server struct {
 
 func (s *Server) init() {
 	s.initOnce.Do(func() {
-		if s.DB == nil {
-			db, err := potato.Open(potato.Options{})
-			if err != nil {
-				panic(err) // Open of an in-memory store with zero Options cannot fail
-			}
-			s.DB, s.ownDB = db, true
-		}
 		s.log = s.Logger
 		if s.log == nil {
 			s.log = slog.Default()
+		}
+		if s.DB == nil {
+			db, err := potato.Open(potato.Options{Logger: s.log})
+			if err != nil {
+				panic(err) // Open of an in-memory store cannot fail
+			}
+			s.DB, s.ownDB = db, true
 		}
 		if s.MaxClients == 0 {
 			s.MaxClients = 10000

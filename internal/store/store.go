@@ -85,7 +85,7 @@ func Open(dir string, o Options) (*Store, error) {
 		o.FS = vfs.Default
 	}
 	if o.Logger == nil {
-		o.Logger = slog.Default()
+		o.Logger = slog.New(slog.DiscardHandler) // the library is silent unless given a logger
 	}
 	if o.MemTableSize == 0 {
 		o.MemTableSize = 32 << 20
