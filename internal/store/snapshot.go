@@ -97,7 +97,14 @@ func (s *Store) Checkpoint(name string, replace bool, now time.Time) (SnapshotIn
 	}
 	stamp := fmt.Sprint(time.Now().UnixNano())
 	tmp := filepath.Join(dir, ".tmp-"+name+"-"+stamp)
-	if err := s.db.Checkpoint(tmp, pebble.WithFlushedWAL()); err != nil {
+	s.dbMu.RLock()
+	if s.dbClosed {
+		s.dbMu.RUnlock()
+		return SnapshotInfo{}, s.Err()
+	}
+	err := s.db.Checkpoint(tmp, pebble.WithFlushedWAL())
+	s.dbMu.RUnlock()
+	if err != nil {
 		_ = s.fs.RemoveAll(tmp)
 		return SnapshotInfo{}, err
 	}
@@ -263,6 +270,11 @@ const maxExportLen = 1 << 31
 // so path holds either the old file or the whole new one. Keys expired
 // at now are left out. It returns the number of keys written.
 func (s *Store) Export(path string, now int64) (keys int64, err error) {
+	s.dbMu.RLock() // recovery must not close the Pebble being read
+	defer s.dbMu.RUnlock()
+	if s.dbClosed {
+		return 0, s.Err()
+	}
 	snap := s.db.NewSnapshot()
 	defer snap.Close()
 	m, err := readDBMap(func(k []byte) ([]byte, bool, error) { return s.get(snap, k) })
