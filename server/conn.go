@@ -238,6 +238,7 @@ func (c *Conn) serve() {
 			p.afterCommand() // reply into the outbox, after its notifications
 		}
 		c.publishShown()
+		c.afterBig(args)
 		c.busy.Store(false)
 		if c.w.Len() > 64<<10 {
 			if err := c.w.Flush(); err != nil {

@@ -64,8 +64,9 @@ type Server struct {
 	table    *table
 	stats    stats
 	cfg      *config
-	pubFlush pubFlusher // deferred wakes of subscribers (cmd_pubsub.go)
-	acl      *acl       // users (acl.go)
+	pubFlush pubFlusher  // deferred wakes of subscribers (cmd_pubsub.go)
+	mem      memReturner // returns memory to the OS after big commands (memreturn.go)
+	acl      *acl        // users (acl.go)
 	// requirepass is the default user's password as CONFIG GET shows
 	// it; guarded by acl.mu.
 	requirepass string
