@@ -154,6 +154,12 @@ func (c *Conn) close() {
 	if c.closed.Swap(true) {
 		return
 	}
+	if p := c.ps.Load(); p != nil {
+		// Drop the subscriptions before the socket closes, so that once
+		// the client sees the connection gone (or CLIENT KILL returned),
+		// PUBSUB NUMSUB and PUBLISH no longer count it, as in Redis.
+		p.sub.Close()
+	}
 	c.cancel()
 	c.nc.Close()
 }
