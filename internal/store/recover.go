@@ -60,9 +60,9 @@ type recovery struct {
 	// noSpace backoff for sstable creation (nanoseconds; 0: none).
 	backoff atomic.Int64
 
-	// opening is set while Open waits for Pebble; stuck receives once
-	// Pebble's recovery flush failed openNoSpaceTries times for lack of
-	// space.
+	// opening is set while Open waits for Pebble; stuck (made once by
+	// Open: a Pebble left behind may still report) receives once Pebble's
+	// recovery flush failed openNoSpaceTries times for lack of space.
 	opening   atomic.Bool
 	openFails atomic.Int32
 	stuck     chan error
@@ -144,7 +144,10 @@ func (s *Store) openPebble() (*pebble.DB, error) {
 		db  *pebble.DB
 		err error
 	}
-	s.rec.stuck = make(chan error, 1)
+	select { // a report left from an earlier open
+	case <-s.rec.stuck:
+	default:
+	}
 	s.rec.openFails.Store(0)
 	s.rec.opening.Store(true)
 	defer s.rec.opening.Store(false)

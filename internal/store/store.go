@@ -99,6 +99,7 @@ func Open(dir string, o Options) (*Store, error) {
 		o.MemTableSize = 32 << 20
 	}
 	s := &Store{dir: dir, fs: o.FS, log: o.Logger, stop: make(chan struct{})}
+	s.rec.stuck = make(chan error, 1)
 	if err := mkdirAllSynced(o.FS, dir); err != nil {
 		return nil, err
 	}
