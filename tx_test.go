@@ -369,16 +369,17 @@ func TestUpdateCommitsAtomically(t *testing.T) {
 func TestRetryOnLockOrder(t *testing.T) {
 	d, _ := openTestDB(t)
 	ks := d.c.ks
-	// Two keys whose stripes are in a known order.
-	var lo, hi string
-	for i := 0; lo == "" || hi == ""; i++ {
+	// Two keys on different stripes, lo's below hi's. (Comparing with a
+	// fixed third key looped forever when, with the keyspace's random
+	// hash seed, that key fell on the lowest or highest stripe.)
+	lo, hi := "key0", ""
+	for i := 1; hi == ""; i++ {
 		k := fmt.Sprint("key", i)
-		s := ks.StripeOf(0, k)
-		if s < ks.StripeOf(0, "anchor") && lo == "" {
-			lo = k
-		}
-		if s > ks.StripeOf(0, "anchor") && hi == "" {
+		switch s := ks.StripeOf(0, k); {
+		case s > ks.StripeOf(0, lo):
 			hi = k
+		case s < ks.StripeOf(0, lo):
+			lo, hi = k, lo
 		}
 	}
 	loS := ks.StripeOf(0, lo)
