@@ -39,7 +39,9 @@ type Options struct {
 	// (keys still expire lazily on access).
 	ExpiryInterval time.Duration
 
-	// Logger receives the DB's log lines. Nil means slog.Default().
+	// Logger receives the DB's log lines (data loaded, persistence
+	// errors and recovery). Nil means none: a library is silent unless
+	// asked; the rustypotato server passes its own logger.
 	Logger *slog.Logger
 
 	// NotifyKeyspaceEvents selects the keyspace notifications published
@@ -80,7 +82,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.ExpiryInterval = 100 * time.Millisecond
 	}
 	if o.Logger == nil {
-		o.Logger = slog.Default()
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Fsync > FsyncNo {
 		return o, fmt.Errorf("potato: Options.Fsync is invalid (%d)", o.Fsync)

@@ -86,11 +86,19 @@ type SubscribeArgs struct {
 	// must not call Publish, SyncEvents or methods of a Subscription, nor
 	// wait for anything that does.
 	Handler func(Message)
+
+	// Accept, if set, is used instead of Handler: it is called the same
+	// way and reports whether the subscriber took the message. Publish
+	// counts only the subscribers that took it, so a receiver that is
+	// leaving a channel at that instant (a server unsubscribing a client
+	// while a publisher is on its way) declines the message instead of
+	// having it counted and lost.
+	Accept func(Message) bool
 }
 
 // Subscription is a set of channels, patterns and shard channels whose
 // messages are delivered to one receiver: a queue read through C or
-// Receive, or a Handler. Create one with DB.Subscribe, PSubscribe,
+// Receive, or a Handler (or Accept). Create one with DB.Subscribe, PSubscribe,
 // SSubscribe or SubscribeArgs; change its set with its Subscribe and
 // Unsubscribe methods; Close it when done (it is also closed when its
 // context is done or the DB is closed).
@@ -101,8 +109,9 @@ type SubscribeArgs struct {
 // way may still arrive.
 type Subscription struct {
 	ps      *pubsub
-	box     *mailbox[Message] // nil with a Handler
+	box     *mailbox[Message] // nil with a Handler or Accept
 	handler func(Message)
+	accept  func(Message) bool
 	closedF atomic.Bool
 
 	mu       sync.Mutex // guards the sets below, closed and stopCtx
@@ -140,11 +149,12 @@ func (d *DB) SubscribeArgs(ctx context.Context, a SubscribeArgs) *Subscription {
 	s := &Subscription{
 		ps:       ps,
 		handler:  a.Handler,
+		accept:   a.Accept,
 		channels: map[string]uint64{},
 		patterns: map[string]uint64{},
 		shards:   map[string]uint64{},
 	}
-	if a.Handler == nil {
+	if a.Handler == nil && a.Accept == nil {
 		s.box = newMailbox[Message](a.Buffer, a.Block)
 	}
 	if !ps.track(s) {
@@ -165,7 +175,7 @@ func (d *DB) SubscribeArgs(ctx context.Context, a SubscribeArgs) *Subscription {
 
 // C returns the channel the subscription's messages arrive on; it is
 // closed when the subscription closes. It is nil for a subscription with
-// a Handler.
+// a Handler or Accept.
 func (s *Subscription) C() <-chan Message {
 	if s.box == nil {
 		return nil
@@ -175,7 +185,7 @@ func (s *Subscription) C() <-chan Message {
 
 // Receive waits for the next message. It returns ctx's error when ctx is
 // done first, and ErrClosed once the subscription is closed and its queue
-// drained (or at once for a subscription with a Handler).
+// drained (or at once for a subscription with a Handler or Accept).
 func (s *Subscription) Receive(ctx context.Context) (Message, error) {
 	if s.box == nil {
 		return Message{}, ErrClosed
@@ -184,7 +194,8 @@ func (s *Subscription) Receive(ctx context.Context) (Message, error) {
 }
 
 // Dropped returns the number of messages dropped because the queue was
-// full (always 0 for a blocking subscription or one with a Handler).
+// full (always 0 for a blocking subscription or one with a Handler or
+// Accept).
 func (s *Subscription) Dropped() uint64 {
 	if s.box == nil {
 		return 0
@@ -346,17 +357,22 @@ func sortedByOrder(m map[string]uint64) []string {
 	return out
 }
 
-// deliver hands m to the subscription. onBlock, if not nil, is told when
-// a blocking delivery has to wait and when it is done waiting.
-func (s *Subscription) deliver(m Message, onBlock func(bool)) {
+// deliver hands m to the subscription and reports whether it counts as
+// received (Publish's count). onBlock, if not nil, is told when a
+// blocking delivery has to wait and when it is done waiting.
+func (s *Subscription) deliver(m Message, onBlock func(bool)) bool {
 	if s.closedF.Load() {
-		return
+		return false
 	}
-	if s.handler != nil {
+	switch {
+	case s.accept != nil:
+		return s.accept(m)
+	case s.handler != nil:
 		s.handler(m)
-		return
+	default:
+		s.box.put(m, onBlock)
 	}
-	s.box.put(m, onBlock)
+	return true
 }
 
 // ---------------------------------------------------------------------
@@ -647,9 +663,10 @@ func (ps *pubsub) publish(channel string, payload []byte, sharded bool, onBlock 
 	if l, ok := m.Load(channel); ok {
 		msg := Message{Channel: channel, Payload: payload, Sharded: sharded}
 		for _, s := range l.subs {
-			s.deliver(msg, onBlock)
+			if s.deliver(msg, onBlock) {
+				n++
+			}
 		}
-		n += int64(len(l.subs))
 	}
 	if sharded {
 		return n
@@ -661,9 +678,10 @@ func (ps *pubsub) publish(channel string, payload []byte, sharded bool, onBlock 
 			}
 			msg := Message{Channel: channel, Pattern: e.pattern, Payload: payload}
 			for _, s := range e.subs {
-				s.deliver(msg, onBlock)
+				if s.deliver(msg, onBlock) {
+					n++
+				}
 			}
-			n += int64(len(e.subs))
 		}
 	}
 	return n

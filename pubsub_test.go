@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -741,5 +742,39 @@ func BenchmarkSetWithNotifications(b *testing.B) {
 				d.Set("k", v)
 			}
 		})
+	}
+}
+
+// Publish counts a subscription with Accept only when it took the
+// message.
+func TestSubscribeAcceptCounts(t *testing.T) {
+	db, _ := openTestDB(t)
+	var took atomic.Bool
+	var got []string
+	var mu sync.Mutex
+	sub := db.SubscribeArgs(nil, SubscribeArgs{Channels: []string{"ch"}, Accept: func(m Message) bool {
+		if !took.Load() {
+			return false
+		}
+		mu.Lock()
+		got = append(got, string(m.Payload))
+		mu.Unlock()
+		return true
+	}})
+	defer sub.Close()
+	if n := db.Publish("ch", []byte("declined")); n != 0 {
+		t.Fatalf("declined message counted: %d", n)
+	}
+	took.Store(true)
+	if n := db.Publish("ch", []byte("taken")); n != 1 {
+		t.Fatalf("taken message counted %d, want 1", n)
+	}
+	if sub.C() != nil {
+		t.Fatal("a subscription with Accept has a queue")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != "taken" {
+		t.Fatalf("got %q", got)
 	}
 }

@@ -478,7 +478,10 @@ func (c *Conn) connUser() *aclUser {
 // aclCheck returns the NOPERM reply for c running cmd with args, or "".
 // The reason for ACL LOG goes in reason/object.
 func (s *Server) aclCheck(u *aclUser, cmd *Command, args [][]byte, keys []string) (reason, object string) {
-	if !u.allowed[cmd] {
+	// Commands flagged no-auth (AUTH, HELLO, QUIT, RESET) skip the
+	// command check, as in Redis's ACLSelectorCheckCmd: a user may
+	// always log in as someone else, reset or leave.
+	if !u.allowed[cmd] && cmd.Flags&flagNoAuth == 0 {
 		return "command", cmd.FullName()
 	}
 	// Shard channels sit in the key spec for cluster slots but are not

@@ -98,7 +98,12 @@ func registerPersistence(t *table) {
 	sub(&Command{Name: "export", Arity: 3, Syntax: "path", Complexity: "O(N) where N is the number of keys",
 		Summary: "Writes the dataset to one zstd-compressed file on the server; replies with the number of keys.",
 		conn: func(c *Conn, a [][]byte, _ *potato.Tx) {
-			n, err := c.s.DB.SnapshotExport(string(a[2]))
+			path, refused := c.snapshotFile("EXPORT", string(a[2]))
+			if refused != "" {
+				c.replyErr(refused)
+				return
+			}
+			n, err := c.s.DB.SnapshotExport(path)
 			if err != nil {
 				c.replyError(err)
 				return
@@ -112,7 +117,12 @@ func registerPersistence(t *table) {
 				c.replyErr(errNotInTx)
 				return
 			}
-			n, err := c.s.DB.SnapshotImport(string(a[2]))
+			path, refused := c.snapshotFile("IMPORT", string(a[2]))
+			if refused != "" {
+				c.replyErr(refused)
+				return
+			}
+			n, err := c.s.DB.SnapshotImport(path)
 			if err != nil {
 				c.replyError(err)
 				return
@@ -126,8 +136,8 @@ func registerPersistence(t *table) {
 			"LIST", "    List snapshots as [name, created unix time, bytes], oldest first.",
 			"RESTORE <name>", "    Replace the whole dataset by snapshot <name>.",
 			"DELETE <name>", "    Delete snapshot <name>.",
-			"EXPORT <path>", "    Write the dataset to a zstd-compressed file at <path> on the server.",
-			"IMPORT <path>", "    Replace the whole dataset by the file at <path> written by EXPORT.",
+			"EXPORT <path>", "    Write the dataset to a zstd-compressed file <path> in the data directory.",
+			"IMPORT <path>", "    Replace the whole dataset by the file <path> (in the data directory) written by EXPORT.",
 		})})
 }
 

@@ -119,9 +119,10 @@ type subState uint8
 
 const (
 	// subPending: subscribed, but its confirmation is still in the
-	// connection's reply buffer; messages are not delivered yet (they
-	// count as published before the subscription), so that none can
-	// overtake the confirmation.
+	// connection's reply buffer. Messages that reach the connection
+	// meanwhile (for any of its subscriptions, to keep publish order)
+	// are held and queued right after the reply, so that none overtakes
+	// the confirmation and none that PUBLISH counted is lost.
 	subPending subState = iota + 1
 	subActive
 )
@@ -136,8 +137,10 @@ type connPubSub struct {
 	sets    [3]map[string]subState
 	order   [3]map[string]uint64 // insertion numbers, for unsubscribe-all
 	n       uint64
-	pending int // subscriptions in subPending
-	proto   int // protocol messages are encoded in
+	pending int      // subscriptions in subPending
+	held    [][]byte // message frames held while pending > 0
+	heldLen int      // bytes in held
+	proto   int      // protocol messages are encoded in
 	// The outbox is a list of chunks, as Redis's reply list: memory
 	// follows what is queued (no doubling, no big copies) and the writer
 	// sends all chunks with one writev.
@@ -172,7 +175,7 @@ func (c *Conn) pubsub() *connPubSub {
 	if sc, ok := c.nc.(syscall.Conn); ok {
 		p.raw, _ = sc.SyscallConn()
 	}
-	p.sub = c.s.DB.SubscribeArgs(nil, potato.SubscribeArgs{Handler: p.deliver})
+	p.sub = c.s.DB.SubscribeArgs(nil, potato.SubscribeArgs{Accept: p.deliver})
 	// Replies not yet flushed go out through the outbox, after what was
 	// written to the socket directly: the order holds.
 	c.ps.Store(p)
@@ -387,13 +390,28 @@ func (p *connPubSub) afterCommand() {
 		}
 	}
 	p.pending = 0
+	if len(p.held) > 0 && !p.closing && !p.killed {
+		// What was held goes out right after the reply. (A message held
+		// for a subscription that a later command of the same EXEC
+		// removed is still sent: PUBLISH counted it.)
+		for i, f := range p.held {
+			b := p.tail(len(f))
+			p.chunks[len(p.chunks)-1] = append(b, f...)
+			p.held[i] = nil
+		}
+		p.queued += p.heldLen
+		p.check()
+	}
+	p.held, p.heldLen = p.held[:0], 0
 	p.mu.Unlock()
 }
 
-// deliver is the Subscription's Handler: it runs on the publisher's
-// goroutine, appends the message to the outbox and never blocks on the
-// socket.
-func (p *connPubSub) deliver(m potato.Message) {
+// deliver is the Subscription's Accept: it runs on the publisher's
+// goroutine, appends the message to the outbox (or holds it while a
+// subscription is pending) and never blocks on the socket. It declines
+// (PUBLISH does not count it) a message for a subscription the
+// connection no longer has, or when the connection is closing.
+func (p *connPubSub) deliver(m potato.Message) bool {
 	k := kindChannel
 	name := m.Channel
 	switch {
@@ -403,11 +421,17 @@ func (p *connPubSub) deliver(m potato.Message) {
 		k = kindShard
 	}
 	p.mu.Lock()
-	if p.closing || p.killed || p.sets[k][name] != subActive {
+	if p.closing || p.killed || p.sets[k][name] == 0 {
 		p.mu.Unlock()
-		return
+		return false
 	}
 	frame := encodeMessage(m, k, p.proto)
+	if p.pending > 0 {
+		p.held = append(p.held, frame) // frames are never modified
+		p.heldLen += len(frame)
+		p.mu.Unlock()
+		return true
+	}
 	b := p.tail(len(frame))
 	p.chunks[len(p.chunks)-1] = append(b, frame...)
 	p.queued += len(frame)
@@ -423,6 +447,7 @@ func (p *connPubSub) deliver(m potato.Message) {
 	if deferWake {
 		f.add(p)
 	}
+	return true
 }
 
 // pubFlusher defers waking subscribers' writers while connections run

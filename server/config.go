@@ -55,8 +55,10 @@ type config struct {
 	maxBulk    atomic.Int64
 	maxQuery   atomic.Int64
 	protected  atomic.Bool // protected-mode
-	loglevel   atomic.Value
-	jsonDotGet atomic.Bool // json-dot-get (cmd_json.go)
+	// enable-snapshot-paths (snapshot_path.go)
+	snapshotPaths snapshotPaths
+	loglevel      atomic.Value
+	jsonDotGet    atomic.Bool // json-dot-get (cmd_json.go)
 
 	// client-output-buffer-limit (nil: Redis's default); obufMu
 	// serializes CONFIG SETs of it (cmd_pubsub.go).
@@ -178,6 +180,7 @@ func newConfig(s *Server) *config {
 		}})
 	addAuthConfig(cfg)
 	addPersistConfig(cfg) // cmd_persist.go: appendonly, save, appendfsync, compression
+	addSnapshotPathsConfig(cfg)
 	addPubSubConfig(cfg)
 	addObserveConfig(cfg)  // cmd_observe.go
 	addJSONConfig(cfg)     // cmd_json.go
@@ -834,6 +837,19 @@ const securityDocs = `
 With ` + "`protected-mode yes`" + ` (the default) and no password on the default user,
 clients that do not connect from the loopback interface get Redis's
 ` + "`-DENIED Redis is running in protected mode ...`" + ` error and are disconnected.
+
+## SNAPSHOT EXPORT and IMPORT paths
+
+` + "`SNAPSHOT EXPORT name`" + ` and ` + "`SNAPSHOT IMPORT name`" + ` take a file name inside the data
+directory (` + "`dir`" + `): ` + "`backup.rpz`" + ` or ` + "`backups/monday.rpz`" + ` (the folder must exist). Absolute
+paths and names with ` + "`..`" + ` are refused, and so are the store's own entries
+(` + "`db/`" + `, ` + "`snapshots/`" + `, names starting with ` + "`.`" + `), so that a client cannot write or read
+any file the server process can reach. ` + "`enable-snapshot-paths`" + ` (startup only, like
+Redis's ` + "`enable-protected-configs`" + `) lets an operator allow more: ` + "`yes`" + ` accepts any
+path (relative ones start from ` + "`dir`" + `), ` + "`local`" + ` accepts any path from loopback and
+Unix-socket clients only. The ` + "`rustypotato --restore FILE`" + ` flag and the Go API
+(` + "`DB.SnapshotExport`" + `, ` + "`DB.SnapshotImport`" + `) take any path: they run with the
+operator's or the program's authority.
 
 ## TLS
 

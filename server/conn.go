@@ -154,6 +154,12 @@ func (c *Conn) close() {
 	if c.closed.Swap(true) {
 		return
 	}
+	if p := c.ps.Load(); p != nil {
+		// Drop the subscriptions before the socket closes, so that once
+		// the client sees the connection gone (or CLIENT KILL returned),
+		// PUBSUB NUMSUB and PUBLISH no longer count it, as in Redis.
+		p.sub.Close()
+	}
 	c.cancel()
 	c.nc.Close()
 }
@@ -238,6 +244,7 @@ func (c *Conn) serve() {
 			p.afterCommand() // reply into the outbox, after its notifications
 		}
 		c.publishShown()
+		c.afterBig(args)
 		c.busy.Store(false)
 		if c.w.Len() > 64<<10 {
 			if err := c.w.Flush(); err != nil {

@@ -64,9 +64,10 @@ type Server struct {
 	table    *table
 	stats    stats
 	cfg      *config
-	pubFlush pubFlusher // deferred wakes of subscribers (cmd_pubsub.go)
-	acl      *acl       // users (acl.go)
-	funcs    *functions // FUNCTION libraries, running scripts (functions.go)
+	pubFlush pubFlusher  // deferred wakes of subscribers (cmd_pubsub.go)
+	mem      memReturner // returns memory to the OS after big commands (memreturn.go)
+	acl      *acl        // users (acl.go)
+	funcs    *functions  // FUNCTION libraries, running scripts (functions.go)
 	// requirepass is the default user's password as CONFIG GET shows
 	// it; guarded by acl.mu.
 	requirepass string
@@ -83,16 +84,16 @@ type Server struct {
 
 func (s *Server) init() {
 	s.initOnce.Do(func() {
-		if s.DB == nil {
-			db, err := potato.Open(potato.Options{})
-			if err != nil {
-				panic(err) // Open of an in-memory store with zero Options cannot fail
-			}
-			s.DB, s.ownDB = db, true
-		}
 		s.log = s.Logger
 		if s.log == nil {
 			s.log = slog.Default()
+		}
+		if s.DB == nil {
+			db, err := potato.Open(potato.Options{Logger: s.log})
+			if err != nil {
+				panic(err) // Open of an in-memory store cannot fail
+			}
+			s.DB, s.ownDB = db, true
 		}
 		if s.MaxClients == 0 {
 			s.MaxClients = 10000

@@ -117,7 +117,13 @@ const (
 	minRead     = 4 << 10  // never issue a read into less free space than this (unless the item is about to complete)
 	maxIdleBuf  = 1 << 20  // a buffer larger than this is released when it empties
 	maxIdleArgs = 64 << 10 // args/offsets slices larger than this are released
-	maxDepth    = 512      // nesting limit for ReadValue
+	// BigArg is the bulk length from which a bulk that has not fully
+	// arrived is read into a buffer of its own, of exactly its size
+	// (Redis's PROTO_MBULK_BIG_ARG idea): no doubling of the shared
+	// buffer, no copies of what came before, and the memory goes back
+	// as soon as the command is done.
+	BigArg   = 512 << 10
+	maxDepth = 512 // nesting limit for ReadValue
 	// Redis's limits on what a client may send before AUTH.
 	unauthMaxMultibulk = 10
 	unauthMaxBulk      = 16384
@@ -137,7 +143,9 @@ type Reader struct {
 	err   error  // sticky error from rd, returned once buf[r:w] is used up
 
 	args [][]byte
-	offs []int // start/end pairs of the current command's args, relative to start
+	offs []int    // start/end pairs of the current command's args, relative to start; a negative start -i is bigs[i-1]
+	bigs [][]byte // the current command's args read by readBig
+	bigN int      // bytes in bigs (counted against MaxQueryBuffer)
 
 	authRequired bool
 	beforeRead   func() error
@@ -162,6 +170,8 @@ func (r *Reader) Reset(rd io.Reader) {
 	}
 	r.args = r.args[:0]
 	r.offs = r.offs[:0]
+	clear(r.bigs)
+	r.bigs, r.bigN = r.bigs[:0], 0
 }
 
 // SetLimits replaces the limits (zero fields mean the defaults); they apply
@@ -203,6 +213,10 @@ func (r *Reader) begin() {
 		}
 	}
 	r.start = r.r
+	if len(r.bigs) > 0 {
+		clear(r.bigs) // the last command's big args go back now
+		r.bigs, r.bigN = r.bigs[:0], 0
+	}
 	if cap(r.offs) > 2*maxIdleArgs {
 		r.offs = nil
 	}
@@ -263,7 +277,7 @@ func (r *Reader) fill(need int) error {
 			r.err = err
 		}
 		if n > 0 {
-			if int64(r.w-r.start) > r.lim.MaxQueryBuffer {
+			if int64(r.w-r.start+r.bigN) > r.lim.MaxQueryBuffer {
 				return ErrQueryBufferLimit
 			}
 			return nil
@@ -330,6 +344,10 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 		b := r.buf[r.start:]
 		for i := 0; i < len(r.offs); i += 2 {
 			s, e := r.offs[i], r.offs[i+1]
+			if s < 0 {
+				args = append(args, r.bigs[-s-1])
+				continue
+			}
 			args = append(args, b[s:e:e])
 		}
 		r.args = args
@@ -460,6 +478,12 @@ func (r *Reader) readMultibulk() (bool, error) {
 		r.r += cr + 2
 		s := r.r - r.start
 		end := s + int(l)
+		if l >= BigArg && r.w-r.start < end+2 {
+			if err := r.readBig(int(l)); err != nil {
+				return false, err
+			}
+			continue
+		}
 		for r.w-r.start < end+2 {
 			if err := r.more(end + 2); err != nil {
 				return false, err
@@ -469,6 +493,54 @@ func (r *Reader) readMultibulk() (bool, error) {
 		r.r = r.start + end + 2 // the two bytes after the payload are not checked (nor by Redis)
 	}
 	return true, nil
+}
+
+// BigBytes returns the bytes of the current command's args that were read
+// into buffers of their own (bulks past BigArg); they are dropped when
+// the next command begins.
+func (r *Reader) BigBytes() int { return r.bigN }
+
+// readBig reads the bulk of l bytes whose payload starts at r.r, and has
+// not fully arrived, into a buffer of its own of exactly l+2 bytes: what
+// is buffered is copied once, the rest is read straight into it. The
+// bytes of later args and commands keep going to r.buf.
+func (r *Reader) readBig(l int) error {
+	big := make([]byte, l+2)
+	n := copy(big, r.buf[r.r:r.w])
+	r.r = r.w // consumed; the command's earlier args stay in buf[start:r]
+	for tries := 0; n < len(big); {
+		if r.err != nil {
+			if r.err == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
+			return r.err
+		}
+		if r.beforeRead != nil {
+			if err := r.beforeRead(); err != nil {
+				return err
+			}
+		}
+		m, err := r.rd.Read(big[n:])
+		if m < 0 || m > len(big)-n {
+			return errors.New("resp: invalid Read count")
+		}
+		n += m
+		if err != nil {
+			r.err = err
+		}
+		if int64(r.w-r.start+r.bigN+n) > r.lim.MaxQueryBuffer {
+			return ErrQueryBufferLimit
+		}
+		if m == 0 && err == nil {
+			if tries++; tries == 100 {
+				return io.ErrNoProgress
+			}
+		}
+	}
+	r.bigN += len(big)
+	r.bigs = append(r.bigs, big[:l:l]) // the two bytes after the payload are not checked (nor by Redis)
+	r.offs = append(r.offs, -len(r.bigs), l)
+	return nil
 }
 
 // readInline reads one inline command line starting at r.r, unescaping its

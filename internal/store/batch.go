@@ -11,13 +11,16 @@ import (
 // arguments name the layer the records belong to (see encoding.go).
 type Batch struct {
 	b   *pebble.Batch
-	buf []byte // scratch for keys
-	end []byte // scratch for range ends
+	db  *pebble.DB // the Pebble it was made for (Commit moves it after a recovery)
+	buf []byte     // scratch for keys
+	end []byte     // scratch for range ends
 }
 
 // NewBatch returns an empty batch.
 func (s *Store) NewBatch() *Batch {
-	return &Batch{b: s.db.NewBatch()}
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	return &Batch{b: s.db.NewBatch(), db: s.db}
 }
 
 func (b *Batch) close() { _ = b.b.Close() }

@@ -165,7 +165,11 @@ func (rd *Reader) Close() error {
 }
 
 // Reader returns a Reader of the live data.
-func (s *Store) Reader() *Reader { return &Reader{r: s.db} }
+func (s *Store) Reader() *Reader {
+	s.dbMu.RLock() // recovery (recover.go) may be swapping the Pebble
+	defer s.dbMu.RUnlock()
+	return &Reader{r: s.db}
+}
 
 func readLayout(r pebble.Reader) (Layout, error) {
 	l := Layout{Spaces: map[uint64]SpaceRecord{}}

@@ -97,7 +97,14 @@ func (s *Store) Checkpoint(name string, replace bool, now time.Time) (SnapshotIn
 	}
 	stamp := fmt.Sprint(time.Now().UnixNano())
 	tmp := filepath.Join(dir, ".tmp-"+name+"-"+stamp)
-	if err := s.db.Checkpoint(tmp, pebble.WithFlushedWAL()); err != nil {
+	s.dbMu.RLock()
+	if s.dbClosed {
+		s.dbMu.RUnlock()
+		return SnapshotInfo{}, s.Err()
+	}
+	err := s.db.Checkpoint(tmp, pebble.WithFlushedWAL())
+	s.dbMu.RUnlock()
+	if err != nil {
 		_ = s.fs.RemoveAll(tmp)
 		return SnapshotInfo{}, err
 	}

@@ -70,9 +70,17 @@ type Store struct {
 	fsync  atomic.Uint32
 	stop   chan struct{}
 	bg     sync.WaitGroup
-	fatal  atomic.Pointer[error] // sticky: the WAL or the MANIFEST failed
+	fatal  atomic.Pointer[error] // the WAL or the MANIFEST failed: cleared by recovery (recover.go)
 	flushE atomic.Pointer[error] // cleared by the next successful flush
 	failMu sync.Mutex            // serializes first-failure logging
+
+	dbDir string
+	po    *pebble.Options
+	// dbMu guards swapping db (recover.go): held shared by users of db
+	// that may run while the store is failed, exclusively by recovery.
+	dbMu     sync.RWMutex
+	dbClosed bool // db failed and was closed; recovery has not reopened it
+	rec      recovery
 }
 
 // Open opens (creating if needed) the data directory dir: the Pebble
@@ -84,30 +92,33 @@ func Open(dir string, o Options) (*Store, error) {
 		o.FS = vfs.Default
 	}
 	if o.Logger == nil {
-		o.Logger = slog.Default()
+		o.Logger = slog.New(slog.DiscardHandler) // the library is silent unless given a logger
 	}
 	if o.MemTableSize == 0 {
 		o.MemTableSize = 32 << 20
 	}
 	s := &Store{dir: dir, fs: o.FS, log: o.Logger, stop: make(chan struct{})}
+	s.rec.stuck = make(chan error, 1)
 	if err := mkdirAllSynced(o.FS, dir); err != nil {
 		return nil, err
 	}
 	dbDir := filepath.Join(dir, "db")
+	s.dbDir = dbDir
 	s.wfs = newWALFS(o.FS, dbDir, s.fail)
+	s.wfs.beforeCreate = s.createBackoff
 	s.SetFsync(o.Fsync)
 	s.cleanSnapshots()
 
-	cache := pebble.NewCache(16 << 20)
-	defer cache.Unref()
 	po := &pebble.Options{
 		FS:                 s.wfs,
-		Cache:              cache,
 		Logger:             pebbleLogger{s},
 		FormatMajorVersion: pebble.FormatNewest,
 		MemTableSize:       o.MemTableSize,
 		EventListener: &pebble.EventListener{
-			BackgroundError: func(err error) { s.log.Error("storage background error", "err", err) },
+			BackgroundError: func(err error) {
+				s.logBackground(err)
+				s.noteNoSpace(err)
+			},
 			FlushEnd: func(fi pebble.FlushInfo) {
 				// An empty flush is not a failure (Pebble's
 				// errEmptyTable is unexported: match its text).
@@ -119,6 +130,7 @@ func Open(dir string, o Options) (*Store, error) {
 					return
 				}
 				s.flushE.Store(nil)
+				s.flushed()
 			},
 			WriteStallBegin: func(wi pebble.WriteStallBeginInfo) {
 				s.log.Warn("storage write stall", "reason", wi.Reason)
@@ -137,8 +149,12 @@ func Open(dir string, o Options) (*Store, error) {
 	po.ApplyCompressionSettings(func() pebble.DBCompressionSettings {
 		return pebble.UniformDBCompressionSettings(prof)
 	})
-	db, err := pebble.Open(dbDir, po)
+	s.po = po
+	db, err := s.openPebble()
 	if err != nil {
+		if errors.Is(err, ErrNoSpace) {
+			return nil, err
+		}
 		return nil, openError(dir, err)
 	}
 	s.db = db
@@ -310,6 +326,11 @@ func (s *Store) syncLoop() {
 
 // SyncWAL makes every committed batch durable now, whatever the policy.
 func (s *Store) SyncWAL() error {
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	if err := s.Err(); err != nil {
+		return err
+	}
 	if err := s.db.LogData(nil, pebble.Sync); err != nil {
 		return err
 	}
@@ -320,10 +341,13 @@ func (s *Store) SyncWAL() error {
 func (s *Store) WALSyncs() int64 { return s.wfs.syncs.Load() }
 
 // fail records a storage failure: from now on Err reports it and Commit
-// refuses batches. Only the first failure is kept.
+// refuses batches, until recovery (recover.go) succeeds. Only the first
+// failure is kept.
 func (s *Store) fail(err error) {
+	s.rec.failures.Add(1)
 	if s.fatal.CompareAndSwap(nil, &err) {
-		s.log.Error("storage failed: refusing writes until restart", "err", err)
+		s.log.Error("storage failed: refusing writes, retrying in the background", "err", err.Error())
+		s.startRecovery()
 	}
 }
 
@@ -349,6 +373,21 @@ func (s *Store) Commit(b *Batch) error {
 	if b.b.Empty() {
 		return nil
 	}
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	if err := s.Err(); err != nil {
+		return err
+	}
+	if b.db != s.db {
+		// Built on the Pebble that recovery replaced.
+		nb := s.db.NewBatch()
+		if err := nb.Apply(b.b, nil); err != nil {
+			_ = nb.Close()
+			return err
+		}
+		_ = b.b.Close()
+		b.b, b.db = nb, s.db
+	}
 	if err := b.b.Commit(pebble.Sync); err != nil {
 		s.fail(err)
 		return err
@@ -363,8 +402,14 @@ func (s *Store) Commit(b *Batch) error {
 
 // Close stops the background sync and closes Pebble, which syncs the WAL.
 func (s *Store) Close() (err error) {
+	s.stopRecovery()
 	close(s.stop)
 	s.bg.Wait()
+	s.dbMu.Lock()
+	defer s.dbMu.Unlock()
+	if s.dbClosed {
+		return s.Err()
+	}
 	defer func() {
 		// A Pebble whose WAL failed may panic while closing; the process
 		// must still be able to report it and exit.

@@ -37,6 +37,9 @@ type walFS struct {
 	mu     sync.Mutex  // guards open
 	open   map[*walFile]struct{}
 	syncs  atomic.Int64 // real WAL syncs done (for tests and INFO)
+	// beforeCreate, if set, runs before a file other than a WAL is
+	// created: it waits while the disk is full (recover.go).
+	beforeCreate func()
 }
 
 func newWALFS(fs vfs.FS, dir string, onErr func(error)) *walFS {
@@ -59,6 +62,9 @@ func (fs *walFS) wrap(name string, f vfs.File, err error) (vfs.File, error) {
 }
 
 func (fs *walFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	if fs.beforeCreate != nil && strings.HasSuffix(name, ".sst") {
+		fs.beforeCreate()
+	}
 	f, err := fs.FS.Create(name, category)
 	return fs.wrap(name, f, err)
 }
