@@ -311,6 +311,19 @@ const (
 	ConflictTheirs
 )
 
+// String returns fail, ours or theirs.
+func (o OnConflict) String() string {
+	switch o {
+	case ConflictFail:
+		return "fail"
+	case ConflictOurs:
+		return "ours"
+	case ConflictTheirs:
+		return "theirs"
+	}
+	return fmt.Sprintf("OnConflict(%d)", uint8(o))
+}
+
 // ParseOnConflict parses fail, ours or theirs (any case).
 func ParseOnConflict(s string) (OnConflict, error) {
 	switch {
