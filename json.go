@@ -669,7 +669,7 @@ func (tx *Tx) GetDotted(key string, allow func(prefix string) bool) ([]byte, err
 	if !tx.write {
 		tx.ks.Miss(s)
 		if tx.c.notifyKeyMissOn() {
-			tx.c.keyMiss(tx.db, key)
+			tx.c.keyMiss(tx.br, tx.db, key)
 		}
 	}
 	return nil, ErrNotFound

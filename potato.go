@@ -707,7 +707,7 @@ func (tx *Tx) lookup(key string) *keyspace.Entry {
 		if e == nil {
 			tx.ks.Miss(s)
 			if tx.c.notifyKeyMissOn() {
-				tx.c.keyMiss(tx.db, key) // Redis's "keymiss" event (class m)
+				tx.c.keyMiss(tx.br, tx.db, key) // Redis's "keymiss" event (class m)
 			}
 		} else {
 			tx.ks.Hit(s)

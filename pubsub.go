@@ -926,20 +926,29 @@ func createsKey(m *Mutation) bool {
 }
 
 // notify publishes one keyspace event as Redis's notifyKeyspaceEvent does.
-func (ps *pubsub) notify(flags uint32, op string, db int, key string) {
+// Events of main use Redis's channels; events of another branch are
+// announced on the same channels prefixed with "__branch@<name>__:", so
+// that no subscription of main's channels (not even __key*__:*) sees them.
+func (ps *pubsub) notify(flags uint32, op, branch string, db int, key string) {
 	if ps.nsubs.Load() == 0 {
 		return
 	}
 	var dbs [20]byte
 	d := strconv.AppendInt(dbs[:0], int64(db), 10)
+	prefix := func(ch []byte) []byte {
+		if branch != "" && branch != MainBranch {
+			ch = append(append(append(ch, "__branch@"...), branch...), "__:"...)
+		}
+		return ch
+	}
 	if flags&notifyKeyspace != 0 {
-		ch := make([]byte, 0, len("__keyspace@__:")+len(d)+len(key))
-		ch = append(append(append(append(ch, "__keyspace@"...), d...), "__:"...), key...)
+		ch := make([]byte, 0, len("__branch@__:__keyspace@__:")+len(branch)+len(d)+len(key))
+		ch = append(append(append(append(prefix(ch), "__keyspace@"...), d...), "__:"...), key...)
 		ps.publish(string(ch), []byte(op), false, ps.q.onBlock)
 	}
 	if flags&notifyKeyevent != 0 {
-		ch := make([]byte, 0, len("__keyevent@__:")+len(d)+len(op))
-		ch = append(append(append(append(ch, "__keyevent@"...), d...), "__:"...), op...)
+		ch := make([]byte, 0, len("__branch@__:__keyevent@__:")+len(branch)+len(d)+len(op))
+		ch = append(append(append(append(prefix(ch), "__keyevent@"...), d...), "__:"...), op...)
 		ps.publish(string(ch), []byte(key), false, ps.q.onBlock)
 	}
 }
@@ -1000,9 +1009,9 @@ func (q *events) push(ev event) {
 		return
 	case "rename_to", "move_to":
 		for i, h := range q.held {
-			if h.m.Seq+1 == ev.m.Seq {
+			if h.m.Seq+1 == ev.m.Seq && h.m.Branch == ev.m.Branch {
 				q.held = slices.Delete(q.held, i, i+1)
-				q.appendLocked(event{kind: evNew, flags: ev.flags, m: Mutation{Seq: ev.m.Seq, Time: ev.m.Time, DB: ev.m.DB, Key: ev.m.Key, Op: "new"}})
+				q.appendLocked(event{kind: evNew, flags: ev.flags, m: Mutation{Branch: ev.m.Branch, Seq: ev.m.Seq, Time: ev.m.Time, DB: ev.m.DB, Key: ev.m.Key, Op: "new"}})
 				q.appendLocked(h)
 				break
 			}
@@ -1082,7 +1091,7 @@ func (ps *pubsub) onMutation(m *Mutation) {
 			return
 		}
 	}
-	ev := event{flags: flags, m: Mutation{Seq: m.Seq, Time: m.Time, DB: m.DB, Key: m.Key, Op: m.Op}}
+	ev := event{flags: flags, m: Mutation{Branch: m.Branch, Seq: m.Seq, Time: m.Time, DB: m.DB, Key: m.Key, Op: m.Op}}
 	if !notifying {
 		ev.flags = 0
 	}
@@ -1103,12 +1112,12 @@ func (ps *pubsub) onMutation(m *Mutation) {
 
 // keyMiss queues a "keymiss" event (class m) for a read that found no key.
 // The caller checks that the class is on.
-func (c *core) keyMiss(db int, key string) {
+func (c *core) keyMiss(br *branch, db int, key string) {
 	flags := c.ps.flags.Load()
 	if flags&notifyOut == 0 {
 		return
 	}
-	c.ps.q.push(event{kind: evKeyMiss, flags: flags, m: Mutation{DB: db, Key: key, Op: "keymiss"}})
+	c.ps.q.push(event{kind: evKeyMiss, flags: flags, m: Mutation{Branch: br.name, DB: db, Key: key, Op: "keymiss"}})
 }
 
 // notifyKeyMissOn reports whether reads of missing keys are announced.
@@ -1180,14 +1189,14 @@ func (ps *pubsub) deliverEvent(ev *event) {
 	m := &ev.m
 	if ev.kind == evNew || ev.isNew {
 		if fl&notifyNew != 0 {
-			ps.notify(fl, "new", m.DB, m.Key)
+			ps.notify(fl, "new", m.Branch, m.DB, m.Key)
 		}
 		if ev.kind == evNew {
 			return
 		}
 	}
 	if fl&eventClass(m.Op) != 0 {
-		ps.notify(fl, m.Op, m.DB, m.Key)
+		ps.notify(fl, m.Op, m.Branch, m.DB, m.Key)
 	}
 }
 
@@ -1202,6 +1211,9 @@ type ChangeFeedArgs struct {
 	Pattern string
 	// AllDBs feeds changes of every database, not just the handle's.
 	AllDBs bool
+	// AllBranches feeds changes of every branch, not just the handle's
+	// (Mutation.Branch says which).
+	AllBranches bool
 	// Buffer and Block are as in SubscribeArgs: the queue's capacity
 	// (zero means DefaultSubscribeBuffer) and whether the dispatcher
 	// waits for room (delaying every notification and feed) rather than
@@ -1226,6 +1238,8 @@ type ChangeFeed struct {
 	box     *mailbox[Mutation]
 	db      int
 	allDBs  bool
+	branch  string
+	allBrs  bool
 	pattern string
 	once    sync.Once
 	stop    atomic.Pointer[func() bool]
@@ -1242,7 +1256,8 @@ func (d *DB) WatchChanges(ctx context.Context, pattern string) *ChangeFeed {
 // is done. ctx may be nil. On a closed DB the feed is returned closed.
 func (d *DB) WatchChangesArgs(ctx context.Context, a ChangeFeedArgs) *ChangeFeed {
 	ps := d.c.ps
-	f := &ChangeFeed{ps: ps, box: newMailbox[Mutation](a.Buffer, a.Block), db: d.db, allDBs: a.AllDBs, pattern: a.Pattern}
+	f := &ChangeFeed{ps: ps, box: newMailbox[Mutation](a.Buffer, a.Block), db: d.db, allDBs: a.AllDBs,
+		branch: d.br.name, allBrs: a.AllBranches, pattern: a.Pattern}
 	if !ps.track(f) {
 		f.Close()
 		return f
@@ -1304,6 +1319,9 @@ func (f *ChangeFeed) Close() error {
 
 // offer delivers m if the feed watches its key.
 func (f *ChangeFeed) offer(m *Mutation, onBlock func(bool)) {
+	if !f.allBrs && m.Branch != f.branch {
+		return
+	}
 	if !f.allDBs && m.DB != f.db {
 		if !(m.dbWide() && m.Edits[0].Kind == EditSwapDB && m.Edits[0].Index == f.db) {
 			return

@@ -108,7 +108,7 @@ func (d *DB) Get(key string) ([]byte, error) {
 		ks.RUnlock(s)
 		ks.Miss(s)
 		if c.notifyKeyMissOn() {
-			c.keyMiss(d.db, key) // "keymiss" event (pubsub.go)
+			c.keyMiss(d.br, d.db, key) // "keymiss" event (pubsub.go)
 		}
 		return nil, ErrNotFound
 	}

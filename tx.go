@@ -1,7 +1,6 @@
 package potato
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -113,10 +112,12 @@ func (w *Watcher) Close() {
 // Check locks the keys watched by w and returns ErrTxAborted if any of
 // them changed since it was watched. Called first in an Update closure, it
 // makes EXEC's check-and-run atomic. A Watcher of another branch than the
-// transaction's returns ErrInvalidArgument.
+// transaction's returns ErrTxAborted too.
 func (tx *Tx) Check(w *Watcher) error {
 	if w.br != tx.br {
-		return fmt.Errorf("%w: ERR the watched keys are on branch '%s', the transaction on '%s'", ErrInvalidArgument, w.br.name, tx.br.name)
+		// The watched view is not the one the transaction works on (the
+		// connection switched branches): abort, as for a changed key.
+		return ErrTxAborted
 	}
 	w.mu.Lock()
 	keys := append([]watchedKey(nil), w.keys...)

@@ -22,6 +22,7 @@ type Config struct {
 	Password string // -a, --pass, -u, or $REDISCLI_AUTH
 	User     string // --user, or the user part of -u
 	DB       int    // -n, or the path of -u
+	Branch   string // --branch: BRANCH SWITCH to it on connecting
 
 	Raw   bool // --raw: print replies raw even on a terminal
 	NoRaw bool // --no-raw: print replies formatted even into a pipe
@@ -109,6 +110,8 @@ func ParseArgs(args []string) (Config, error) {
 			if v, err = value(); err == nil {
 				err = c.parseURI(v)
 			}
+		case "--branch":
+			c.Branch, err = value()
 		case "-n":
 			if v, err = value(); err == nil {
 				c.DB, err = atoiOpt(a, v)
@@ -233,6 +236,7 @@ Usage: rustypotato-cli [OPTIONS] [cmd [arg [arg ...]]]
   -i <interval>      When -r is used, waits <interval> seconds per command.
                      It is possible to specify sub-second times like -i 0.1.
   -n <db>            Database number.
+  --branch <name>    Work on branch <name> (BRANCH SWITCH on connecting).
   -2                 Start session in RESP2 protocol mode.
   -3                 Start session in RESP3 protocol mode.
   -x                 Read last argument from STDIN.

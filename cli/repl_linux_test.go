@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"rustypotato/server/servertest"
 	"strconv"
 	"strings"
 	"sync"
@@ -222,6 +224,43 @@ func TestREPLReconnects(t *testing.T) {
 	typ("get here\r")
 	sc.expect(t, "\"1\"\n"+prompt+"[1]> ", false)
 	typ("\x03") // Ctrl-C at the prompt leaves
+	if code := waitExit(t, done); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+}
+
+// TestREPLBranchPrompt: against RustyPotato, the prompt shows the branch
+// after BRANCH SWITCH and with --branch, as it shows the database.
+func TestREPLBranchPrompt(t *testing.T) {
+	srv := servertest.New(t)
+	_, portStr, _ := net.SplitHostPort(srv.Addr)
+	port, _ := strconv.Atoi(portStr)
+	cfg := DefaultConfig()
+	cfg.Port = port
+	cfg.HistoryFile = ""
+	prompt := "127.0.0.1:" + portStr
+
+	typ, sc, done := startREPL(t, cfg)
+	sc.expect(t, prompt+"> ", false)
+	typ("branch create dev\r")
+	sc.expect(t, "OK\n", false)
+	typ("branch switch dev\r")
+	sc.expect(t, "OK\n"+prompt+"@dev> ", false)
+	typ("select 2\r")
+	sc.expect(t, "OK\n"+prompt+"[2]@dev> ", false)
+	typ("branch switch main\r")
+	sc.expect(t, "OK\n"+prompt+"[2]> ", false)
+	typ("quit\r")
+	if code := waitExit(t, done); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+
+	cfg.Branch = "dev"
+	typ, sc, done = startREPL(t, cfg)
+	sc.expect(t, prompt+"@dev> ", false)
+	typ("branch current\r")
+	sc.expect(t, "\"dev\"\n", false)
+	typ("quit\r")
 	if code := waitExit(t, done); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}

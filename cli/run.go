@@ -47,6 +47,7 @@ func Run(cfg Config, in io.Reader, out, errOut io.Writer) int {
 		errOut: errOut,
 		raw:    !isTerminal(out),
 		dbnum:  cfg.DB,
+		branch: cfg.Branch,
 		resp3:  cfg.RESP3,
 		hints:  true,
 	}
@@ -78,7 +79,8 @@ type client struct {
 	raw    bool
 
 	c       *conn
-	dbnum   int  // the database selected, shown in the prompt
+	dbnum   int    // the database selected, shown in the prompt
+	branch  string // the branch switched to ("" or "main": none shown)
 	inMulti bool // between MULTI and EXEC/DISCARD: the prompt shows (TX)
 	preDB   int  // dbnum before MULTI, restored if the transaction fails
 	resp3   bool // the protocol to ask for when (re)connecting
@@ -135,6 +137,16 @@ func (cl *client) connect() error {
 		if v.Type == '-' {
 			fmt.Fprintf(cl.errOut, "SELECT %d failed: %s\n", cl.dbnum, v.Str)
 			cl.dbnum = 0
+		}
+	}
+	if cl.branch != "" && cl.branch != "main" {
+		v, err := c.do("BRANCH", "SWITCH", cl.branch)
+		if err != nil {
+			return cl.lost(c, err)
+		}
+		if v.Type == '-' {
+			fmt.Fprintf(cl.errOut, "BRANCH SWITCH %s failed: %s\n", cl.branch, v.Str)
+			cl.branch = ""
 		}
 	}
 	if cl.resp3 {
@@ -288,6 +300,8 @@ func (cl *client) track(name string, args [][]byte, v resp.Value) {
 		if db, err := strconv.Atoi(string(args[1])); err == nil {
 			cl.dbnum = db
 		}
+	case name == "branch" && n == 3 && strings.EqualFold(string(args[1]), "switch") && !failed:
+		cl.branch = string(args[2])
 	case name == "multi" && n == 1 && !failed:
 		cl.inMulti = true
 		cl.preDB = cl.dbnum
@@ -302,6 +316,7 @@ func (cl *client) track(name string, args [][]byte, v resp.Value) {
 	case name == "reset" && n == 1 && !failed:
 		cl.inMulti = false
 		cl.dbnum = 0
+		cl.branch = ""
 		cl.resp3 = false
 	case name == "hello" && n >= 2 && !failed:
 		cl.resp3 = string(args[1]) == "3"
@@ -370,7 +385,8 @@ func formatRaw(dst []byte, v resp.Value, delim string) []byte {
 	return FormatRaw(dst, v)
 }
 
-// prompt is redis-cli's: "host:port", "[db]" unless 0, "(TX)" in MULTI.
+// prompt is redis-cli's: "host:port", "[db]" unless 0, "@branch" unless
+// main, "(TX)" in MULTI.
 func (cl *client) prompt() string {
 	if cl.c == nil {
 		return "not connected> "
@@ -381,6 +397,9 @@ func (cl *client) prompt() string {
 	}
 	if cl.dbnum != 0 {
 		p += "[" + strconv.Itoa(cl.dbnum) + "]"
+	}
+	if cl.branch != "" && cl.branch != "main" {
+		p += "@" + cl.branch
 	}
 	if cl.inMulti {
 		p += "(TX)"

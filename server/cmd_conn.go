@@ -287,9 +287,9 @@ func (c *Conn) infoLine(self bool) string {
 	}
 	name, _ := c.cmdName.Load().(string)
 	idle := now.Sub(time.Unix(0, c.lastCmd.Load()))
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=%d tot-mem=0 events=r cmd=%s user=%s redir=-1 resp=%d",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=%d tot-mem=0 events=r cmd=%s user=%s redir=-1 resp=%d branch=%s",
 		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), 8+c.id, sh.name, int64(now.Sub(c.created)/time.Second),
-		int64(idle/time.Second), flags, sh.db, sub, psub, ssub, sh.multi, qbuf, 16384, omem, name, c.userName(), sh.proto)
+		int64(idle/time.Second), flags, sh.db, sub, psub, ssub, sh.multi, qbuf, 16384, omem, name, c.userName(), sh.proto, sh.branch)
 }
 
 func cmdClientList(c *Conn, a [][]byte, _ *potato.Tx) {

@@ -192,7 +192,7 @@ func (s *Server) resetStats() {
 	}
 }
 
-var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"}
+var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "branches", "keyspace"}
 
 func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 	want := map[string]bool{}
@@ -358,8 +358,9 @@ func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 	})
 	section("Latencystats", func() { s.latencyStatsInfo(kv) }) // cmd_observe.go
 	section("Cluster", func() { kv("cluster_enabled", 0) })
+	section("Branches", func() { c.branchInfo(kv) })
 	section("Keyspace", func() {
-		m := s.DB.Metrics()
+		m := c.db.Metrics()
 		for i := 0; i < potato.NumDBs; i++ {
 			if m.Keys[i] > 0 {
 				kv(fmt.Sprintf("db%d", i), fmt.Sprintf("keys=%d,expires=%d,avg_ttl=0", m.Keys[i], m.Expires[i]))

@@ -177,6 +177,7 @@ func (c *Conn) closeWhenIdle() {
 // to other connections.
 type connShown struct {
 	name             string
+	branch           string
 	db, multi, proto int
 }
 
@@ -195,7 +196,7 @@ func (c *Conn) liveShown() connShown {
 	if c.multi != nil {
 		multi = len(c.multi.cmds)
 	}
-	return connShown{name: c.name, db: c.db.Index(), multi: multi, proto: c.w.Proto()}
+	return connShown{name: c.name, branch: c.db.BranchName(), db: c.db.Index(), multi: multi, proto: c.w.Proto()}
 }
 
 func (c *Conn) serve() {

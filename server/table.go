@@ -151,6 +151,7 @@ func newTable() *table {
 	registerHashes(t)
 	registerLists(t)
 	registerJSON(t)        // cmd_json.go
+	registerBranch(t)      // cmd_branch.go
 	registerPersistence(t) // cmd_persist.go
 	registerPubSub(t)
 	registerObserve(t)   // cmd_observe.go
