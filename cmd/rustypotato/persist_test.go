@@ -210,12 +210,40 @@ func TestServerRestartKeepsEverything(t *testing.T) {
 // f<i> i or INCR <p>n, rotating.
 type crashClient struct {
 	prefix      string
+	branch      string // BRANCH SWITCH to it first ("": main)
+	hashKey     string // HSET into this shared hash, fields named prefix+f<i> ("": its own hash)
 	sent, acked atomic.Int64
 	incrs       []int64 // ops that were INCRs, in order
 }
 
+// branchClient returns a go-redis client whose connections work on branch
+// ("" or "main": main).
+func branchClient(addr, branch string, o redis.Options) *redis.Client {
+	o.Addr = addr
+	if branch != "" && branch != "main" {
+		o.OnConnect = func(ctx context.Context, cn *redis.Conn) error {
+			return cn.Do(ctx, "branch", "switch", branch).Err()
+		}
+	}
+	return redis.NewClient(&o)
+}
+
+func (cc *crashClient) hash() string {
+	if cc.hashKey != "" {
+		return cc.hashKey
+	}
+	return cc.prefix + "h"
+}
+
+func (cc *crashClient) field(i int64) string {
+	if cc.hashKey != "" {
+		return fmt.Sprint(cc.prefix, "f", i)
+	}
+	return fmt.Sprint("f", i)
+}
+
 func (cc *crashClient) run(addr string, stop <-chan struct{}) {
-	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, PoolSize: 1, ReadTimeout: 10 * time.Second})
+	c := branchClient(addr, cc.branch, redis.Options{MaxRetries: -1, PoolSize: 1, ReadTimeout: 10 * time.Second})
 	defer c.Close()
 	ctx := context.Background()
 	for i := int64(0); ; i++ {
@@ -232,7 +260,7 @@ func (cc *crashClient) run(addr string, stop <-chan struct{}) {
 		case 1:
 			err = c.RPush(ctx, cc.prefix+"l", i).Err()
 		case 2:
-			err = c.HSet(ctx, cc.prefix+"h", fmt.Sprint("f", i), i).Err()
+			err = c.HSet(ctx, cc.hash(), cc.field(i), i).Err()
 		case 3:
 			err = c.Incr(ctx, cc.prefix+"n").Err()
 		}
@@ -252,7 +280,7 @@ func (cc *crashClient) check(ctx context.Context, c *redis.Client) error {
 	for i := int64(0); i < sent+4; i += 4 {
 		gets[i] = pipe.Get(ctx, fmt.Sprintf("%ss%d", cc.prefix, i))
 	}
-	fields := pipe.HGetAll(ctx, cc.prefix+"h")
+	fields := pipe.HGetAll(ctx, cc.hash())
 	list := pipe.LRange(ctx, cc.prefix+"l", 0, -1)
 	n := pipe.Get(ctx, cc.prefix+"n")
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
@@ -274,9 +302,9 @@ func (cc *crashClient) check(ctx context.Context, c *redis.Client) error {
 			continue
 		case 2:
 			var v string
-			v, present = fields.Val()[fmt.Sprint("f", i)]
+			v, present = fields.Val()[cc.field(i)]
 			if present && v != fmt.Sprint(i) {
-				return fmt.Errorf("%sh f%d = %q", cc.prefix, i, v)
+				return fmt.Errorf("%s %s = %q", cc.hash(), cc.field(i), v)
 			}
 		case 3:
 			if i < acked {
@@ -364,6 +392,96 @@ func TestServerCrashKill9(t *testing.T) {
 				}
 			}
 			t.Logf("%s: %d crashes, %d acknowledged writes checked", policy, rounds, totalAcked)
+		})
+	}
+}
+
+// TestServerCrashKill9Branches is TestServerCrashKill9 with the load split
+// over two branches: half the clients write to main, half to dev (a fork
+// of main taken over a 2,000-field hash that clients on both sides keep
+// changing, so dev's copy of it is an overlay on disk), and each round
+// forks dev once more while the load runs. Every acknowledged write must
+// be on its branch after each kill -9, and every branch still there.
+func TestServerCrashKill9Branches(t *testing.T) {
+	rounds := 3
+	if testing.Short() {
+		rounds = 1
+	}
+	for _, policy := range []string{"always", "everysec"} {
+		t.Run(policy, func(t *testing.T) {
+			seed := uint64(time.Now().UnixNano())
+			r := rand.New(rand.NewPCG(seed, 9))
+			dir := t.TempDir()
+			ctx := context.Background()
+			var all []*crashClient
+			var forks []string
+			for round := 0; round <= rounds; round++ {
+				s := startServer(t, dir, "--appendfsync", policy)
+				vcs := map[string]*redis.Client{}
+				for _, b := range []string{"main", "dev"} {
+					vcs[b] = branchClient(s.addr, b, redis.Options{MaxRetries: -1})
+				}
+				if round == 0 {
+					vc := vcs["main"]
+					pipe := vc.Pipeline()
+					for i := 0; i < 2000; i++ {
+						pipe.HSet(ctx, "base:h", fmt.Sprint("base", i), i)
+					}
+					if _, err := pipe.Exec(ctx); err != nil {
+						t.Fatal(err)
+					}
+					if err := vc.Do(ctx, "branch", "create", "dev").Err(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, cc := range all {
+					if err := cc.check(ctx, vcs[cc.branch]); err != nil {
+						t.Fatalf("seed %d, after crash %d: %v", seed, round, err)
+					}
+				}
+				list, err := vcs["main"].Do(ctx, "branch", "list").Slice()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := 2 + len(forks); len(list) != want {
+					t.Fatalf("seed %d, after crash %d: %d branches, want %d: %v", seed, round, len(list), want, list)
+				}
+				for _, b := range []string{"main", "dev"} {
+					if n, _ := vcs[b].HLen(ctx, "base:h").Result(); n < 2000 {
+						t.Fatalf("%s lost base:h fields: %d", b, n)
+					}
+				}
+				for _, vc := range vcs {
+					vc.Close()
+				}
+				if round == rounds {
+					s.term(t)
+					break
+				}
+				stop := make(chan struct{})
+				var wg sync.WaitGroup
+				for i := 0; i < 12; i++ {
+					cc := &crashClient{prefix: fmt.Sprintf("r%dc%d:", round, i), branch: []string{"main", "dev"}[i%2]}
+					if i < 4 {
+						cc.hashKey = "base:h"
+					}
+					all = append(all, cc)
+					wg.Add(1)
+					go func() { defer wg.Done(); cc.run(s.addr, stop) }()
+				}
+				time.Sleep(time.Duration(100+r.IntN(200)) * time.Millisecond)
+				fc := branchClient(s.addr, "dev", redis.Options{MaxRetries: -1})
+				name := fmt.Sprint("f", round)
+				if err := fc.Do(ctx, "branch", "create", name).Err(); err != nil {
+					t.Fatal(err)
+				}
+				fc.Close()
+				forks = append(forks, name)
+				time.Sleep(time.Duration(100+r.IntN(300)) * time.Millisecond)
+				s.kill()
+				close(stop)
+				wg.Wait()
+			}
 		})
 	}
 }
