@@ -81,10 +81,10 @@ type client struct {
 	c       *conn
 	dbnum   int    // the database selected, shown in the prompt
 	branch  string // the branch switched to ("" or "main": none shown)
-	inMulti bool // between MULTI and EXEC/DISCARD: the prompt shows (TX)
-	preDB   int  // dbnum before MULTI, restored if the transaction fails
-	resp3   bool // the protocol to ask for when (re)connecting
-	hints   bool // :set hints / :set nohints
+	inMulti bool   // between MULTI and EXEC/DISCARD: the prompt shows (TX)
+	preDB   int    // dbnum before MULTI, restored if the transaction fails
+	resp3   bool   // the protocol to ask for when (re)connecting
+	hints   bool   // :set hints / :set nohints
 
 	help      *helpTable
 	helpTried bool

@@ -291,4 +291,3 @@ func (c *Conn) branchInfo(kv func(k string, v any)) {
 		kv("branch_"+b.Name, sb.String())
 	}
 }
-
