@@ -58,14 +58,22 @@ func envInt(t *testing.T, name string, def int64) int64 {
 // POTATO_DIFF_SKIP=lists,hashes leaves families out. A
 // mismatch is shrunk to a short program, printed as a script that can
 // be pasted into testdata/.
-func TestRandomPrograms(t *testing.T) {
+func TestRandomPrograms(t *testing.T) { randomPrograms(t, false, 20000) }
+
+// TestRandomProgramsOnBranch is TestRandomPrograms with our server going
+// on, half way through each program, on a fresh fork of its data
+// (Env.Branches): a client that works on a branch sees Redis's behaviour.
+func TestRandomProgramsOnBranch(t *testing.T) { randomPrograms(t, true, 8000) }
+
+func randomPrograms(t *testing.T, branches bool, defTotal int64) {
 	env := newEnv(t)
+	env.Branches = branches
 	env.Stats = map[string]*CmdStats{}
 	seed := uint64(envInt(t, "POTATO_DIFF_SEED", time.Now().UnixNano()&(1<<62-1)))
-	total := envInt(t, "POTATO_DIFF_N", 20000)
+	total := envInt(t, "POTATO_DIFF_N", defTotal)
 	only := envInt(t, "POTATO_DIFF_PROGRAM", -1)
 	if testing.Short() && os.Getenv("POTATO_DIFF_N") == "" {
-		total = 3000
+		total = defTotal / 7
 	}
 	fams := []Family{FamStrings, FamKeys, FamTx, FamMisc}
 	var skipped []string

@@ -18,7 +18,15 @@ type Env struct {
 	// Stats, when non-nil, counts the steps run per command name and how
 	// many of them Redis answered with an error (generator coverage).
 	Stats map[string]*CmdStats
+	// Branches runs our half of each program partly on a branch: after
+	// half of its steps (outside MULTI), our server forks its data into
+	// a branch and the program goes on there, so every later reply comes
+	// through the layers of a fork. Replies must not change.
+	Branches bool
 }
+
+// forkBranch is the branch Env.Branches runs programs on.
+const forkBranch = "difftest-fork"
 
 // CmdStats counts one command's steps.
 type CmdStats struct {
@@ -56,6 +64,31 @@ type session struct {
 	inMulti bool
 	queued  []Cmd
 	stats   map[string]*CmdStats
+	forked  bool // our connection works on forkBranch
+	// watching: a WATCH may be in force. A WATCH taken on one branch
+	// makes EXEC on another fail (documented), so the fork waits.
+	watching bool
+}
+
+// fork forks our server's data into forkBranch and switches our
+// connection to it; it reports whether it could (not in subscribed
+// RESP2 mode, say: then it is tried again at the next step).
+func (s *session) fork() bool {
+	c, err := Dial(s.env.Ours)
+	if err != nil {
+		return false
+	}
+	rep, err := c.Do(args("BRANCH", "CREATE", forkBranch)...)
+	c.Close()
+	if err != nil || string(rep) != "+OK\r\n" {
+		return false
+	}
+	return s.switchFork()
+}
+
+func (s *session) switchFork() bool {
+	rep, err := s.o.Do(args("BRANCH", "SWITCH", forkBranch)...)
+	return err == nil && string(rep) == "+OK\r\n"
 }
 
 func (s *session) dial() error {
@@ -67,7 +100,7 @@ func (s *session) dial() error {
 		s.r.Close()
 		return fmt.Errorf("dial ours: %w", err)
 	}
-	s.inMulti, s.queued = false, nil
+	s.inMulti, s.queued, s.watching = false, nil, false
 	if s.proto == 3 {
 		for _, c := range []*Client{s.r, s.o} {
 			rep, err := c.Do(args("HELLO", "3")...)
@@ -111,13 +144,22 @@ func (e Env) RunAll(p Program, max int) ([]*Mismatch, error) {
 	}
 	defer s.close()
 	var out []*Mismatch
+	created := false
 	for i := 0; i < len(p.Cmds); i++ {
 		c := p.Cmds[i]
-		if p.Pipeline > 1 && isPlain(c) {
+		if e.Branches && i >= len(p.Cmds)/2 && !s.inMulti && !s.watching && !s.forked {
+			if !created {
+				created = s.fork()
+				s.forked = created
+			} else {
+				s.forked = s.switchFork()
+			}
+		}
+		if p.Pipeline > 1 && isPlain(c) && !(e.Branches && c.Name() == "reset") {
 			// Send a run of plain commands in one write, then check
 			// their replies in order.
 			j := i
-			for j < len(p.Cmds) && j-i < p.Pipeline && isPlain(p.Cmds[j]) {
+			for j < len(p.Cmds) && j-i < p.Pipeline && isPlain(p.Cmds[j]) && !(e.Branches && p.Cmds[j].Name() == "reset") {
 				s.r.out = s.encode(s.r.out, p.Cmds[j].Args)
 				s.o.out = s.encode(s.o.out, p.Cmds[j].Args)
 				j++
@@ -139,6 +181,10 @@ func (e Env) RunAll(p Program, max int) ([]*Mismatch, error) {
 		if err != nil {
 			return out, fmt.Errorf("step %d (%s): %w", i+1, c, err)
 		}
+		if s.forked && (c.Pseudo == "reconnect" || c.Name() == "reset") {
+			// A new connection, or RESET, is back on main.
+			s.forked = false
+		}
 		if m != nil {
 			m.Index, m.Cmd = i, c
 			out = append(out, m)
@@ -153,6 +199,26 @@ func (e Env) RunAll(p Program, max int) ([]*Mismatch, error) {
 // flushAll empties both servers over a separate connection (so that a
 // program's own connection starts clean).
 func (e Env) flushAll() error {
+	if e.Branches {
+		c, err := Dial(e.Ours)
+		if err != nil {
+			return err
+		}
+		// The last program's connection may still be closing (and
+		// counted on the branch) for a moment.
+		for try := 0; ; try++ {
+			rep, err := c.Do(args("BRANCH", "DELETE", forkBranch)...)
+			if err == nil && (string(rep) == "+OK\r\n" || strings.Contains(string(rep), "no such branch")) {
+				break
+			}
+			if try == 200 || err != nil || !strings.Contains(string(rep), "in use") {
+				c.Close()
+				return fmt.Errorf("BRANCH DELETE on ours: %q %v", rep, err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		c.Close()
+	}
 	for _, addr := range []string{e.Redis, e.Ours} {
 		c, err := Dial(addr)
 		if err != nil {
@@ -260,7 +326,15 @@ func (s *session) check(c Cmd, errR, errO error) *Mismatch {
 	} else {
 		equal = equalReply(c, want, got)
 	}
-	// Follow the oracle's view of the MULTI state.
+	// Follow the oracle's view of the MULTI and WATCH state.
+	switch name {
+	case "watch":
+		s.watching = s.watching || string(want) == "+OK\r\n"
+	case "exec", "unwatch", "reset":
+		s.watching = false
+	case "discard":
+		s.watching = s.watching && string(want) != "+OK\r\n"
+	}
 	switch {
 	case name == "multi" && string(want) == "+OK\r\n":
 		s.inMulti, s.queued = true, nil
