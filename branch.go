@@ -44,6 +44,9 @@ type branch struct {
 	// fail with ErrNoBranch, and gone is closed (waking blocked clients).
 	deleted atomic.Bool
 	gone    chan struct{}
+
+	// tl is the branch's timeline (nil when the timeline is off).
+	tl atomic.Pointer[timeline]
 }
 
 func newBranch(name string, ks *keyspace.Keyspace) *branch {
@@ -150,6 +153,9 @@ func (c *core) forkLocked(from *branch, name string, hidden bool) (*branch, erro
 	nb.parent, nb.created, nb.hidden = from.name, c.opts.Clock.Now(), hidden
 	nb.createdSeq = from.seq.Load()
 	nb.seq.Store(nb.createdSeq)
+	if !hidden {
+		nb.tl.Store(from.tl.Load().fork(nb.createdSeq))
+	}
 	c.brs.nextID++
 	nb.id = c.brs.nextID
 	var old [NumDBs]*keyspace.Layer
@@ -360,6 +366,21 @@ func (c *core) foldOne() bool {
 			}
 		}
 	}
+	// The contents a FLUSHDB detached stay readable while a timeline
+	// keeps them (for rollback): their layers count as readers.
+	for _, b := range c.brs.m {
+		if tl := b.tl.Load(); tl != nil {
+			for _, top := range tl.pins(nil) {
+				for l := top; l.Parent() != nil; l = l.Parent() {
+					p := l.Parent()
+					if children[p] == nil {
+						children[p] = map[*keyspace.Layer]bool{}
+					}
+					children[p][l] = true
+				}
+			}
+		}
+	}
 	for p, kids := range children {
 		if len(kids) != 1 || tops[p] {
 			continue
@@ -381,6 +402,9 @@ func (c *core) foldOne() bool {
 					}
 				}
 			}
+		}
+		if len(seeing) == 0 {
+			continue // read only by a timeline's pinned contents
 		}
 		slices.SortFunc(seeing, func(a, b reader) int {
 			if a.b != b.b {

@@ -23,6 +23,7 @@ type Mutation struct {
 	Key    string    // the key changed ("" for FLUSHDB and SWAPDB)
 	Op     string    // Redis keyspace-event name: "set", "del", "expired", "hset", "lpush", ...
 	Edits  []Edit    // the primitive changes, in order, with before-images
+	Origin Origin    // the command and client that made it (Tx.SetOrigin)
 }
 
 // EditKind names a primitive change to a key.

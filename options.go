@@ -26,6 +26,11 @@ type Options struct {
 	// means CompressionDefault (Snappy).
 	Compression Compression
 
+	// Timeline bounds the history of changes kept for TIMELINE, HISTORY
+	// and ROLLBACK (timeline.go). The zero value keeps up to 100000
+	// entries or 64 MiB per branch; Timeline.Disabled turns it off.
+	Timeline TimelineOptions
+
 	// Clock tells time for TTLs and expiry. Nil means the system clock.
 	// Tests pass a manual clock to move time instead of sleeping.
 	Clock Clock

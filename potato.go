@@ -40,6 +40,8 @@ type core struct {
 
 	ctr counters
 
+	tlCfg timelineCfg // the timeline's retention (timeline.go)
+
 	// clockSec is a coarse clock (Unix seconds) for last-access stamps,
 	// refreshed by every transaction and by the expiry ticker, so that
 	// plain reads need not read the system clock (Redis caches its LRU
@@ -73,6 +75,13 @@ func Open(opts Options) (*DB, error) {
 		// Load the data before anything else can see the store.
 		if err := c.openDurable(); err != nil {
 			return nil, err
+		}
+	}
+	c.tlCfg.opt = o.Timeline.norm()
+	if !o.Timeline.Disabled {
+		// History starts now: what came before a restart is not kept.
+		for _, b := range c.brs.m {
+			b.tl.Store(&timeline{created: b.seq.Load(), trimmed: b.seq.Load()})
 		}
 	}
 	c.ps = newPubSub(c)
@@ -187,6 +196,7 @@ type Tx struct {
 	edits  []Edit       // arena for the Edits of muts
 	nowMs  int64
 	now    time.Time
+	origin Origin // who makes the changes (SetOrigin), for the timeline
 }
 
 type heldLock struct {
@@ -258,6 +268,7 @@ func (c *core) run(br *branch, db int, write bool, pre []keyspace.Stripe, fn fun
 		tx.held, tx.muts, tx.after = tx.held[:0], tx.muts[:0], tx.after[:0]
 		tx.undoF, tx.pushed = tx.undoF[:0], tx.pushed[:0]
 		tx.br, tx.ks = nil, nil
+		tx.origin = Origin{}
 		c.txPool.Put(tx)
 	}()
 	for {
@@ -437,6 +448,9 @@ func (tx *Tx) commit() error {
 			return err
 		}
 	}
+	if tl := tx.br.tl.Load(); tl != nil {
+		tl.record(c, tx)
+	}
 	var subs []func(*Mutation)
 	if p := c.subs.Load(); p != nil {
 		subs = *p
@@ -517,9 +531,18 @@ func (tx *Tx) undo(db int, key string, ed *Edit) {
 	if e == nil {
 		panic(fmt.Sprintf("potato: undo of %v on missing key", ed.Kind))
 	}
-	switch ed.Kind {
-	case EditExpire:
+	if ed.Kind == EditExpire {
 		ks.SetExpire(db, key, e, ed.PrevDeadline)
+		return
+	}
+	undoValue(e, ed)
+}
+
+// undoValue undoes a container Edit (not EditSet, EditDel, EditExpire or
+// a database-wide one) on the value of e: the transaction's undo, and the
+// timeline's reconstruction of past values (timeline_rollback.go).
+func undoValue(e *keyspace.Entry, ed *Edit) {
+	switch ed.Kind {
 	case EditHSet:
 		if ed.Before == nil {
 			e.Hash.Del(ed.Field)
@@ -544,6 +567,8 @@ func (tx *Tx) undo(db int, key string, ed *Edit) {
 		e.List.Remove(ed.Index)
 	case EditLRemove:
 		e.List.Insert(ed.Index, ed.Before)
+	default:
+		panic(fmt.Sprintf("potato: no undo for edit kind %v", ed.Kind))
 	}
 }
 
@@ -579,7 +604,7 @@ func (tx *Tx) record(key, op string, ed Edit) {
 	// grows, and it sits at the arena's end.
 	start := len(tx.edits)
 	tx.edits = append(tx.edits, ed)
-	tx.muts = append(tx.muts, Mutation{DB: tx.db, Key: key, Op: op, Edits: tx.edits[start:len(tx.edits):len(tx.edits)]})
+	tx.muts = append(tx.muts, Mutation{DB: tx.db, Key: key, Op: op, Edits: tx.edits[start:len(tx.edits):len(tx.edits)], Origin: tx.origin})
 }
 
 // put stores e as the whole value of key (an EditSet). Callers look the

@@ -53,6 +53,11 @@ const (
 	// compact, canonical JSON text in Str, replaced as a whole by every
 	// write (never modified in place).
 	KindJSON
+	// KindSet is a set of members (set.go); reserved here so that the
+	// kinds added by parallel work keep distinct numbers.
+	KindSet
+	// KindZSet is a sorted set (zset.go); reserved like KindSet.
+	KindZSet
 )
 
 // Entry is one key's value and metadata. Its fields are guarded by the

@@ -90,6 +90,11 @@ const (
 	// KindJSON is a JSON document, its text in the meta record like a
 	// string's value.
 	KindJSON Kind = 4
+	// KindSet is a set (its members as per-member records); KindZSet a
+	// sorted set (per-member records holding the score). Reserved so that
+	// their numbers are fixed before either lands.
+	KindSet  Kind = 5
+	KindZSet Kind = 6
 )
 
 // ErrCorrupt is returned (wrapped) when stored records do not decode.
