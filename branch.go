@@ -109,6 +109,13 @@ func (d *DB) Branch(name string) (*DB, error) {
 type BranchArgs struct {
 	// From is the branch to fork; empty means the handle's branch.
 	From string
+	// At, when set, makes the branch as the parent was right after the
+	// mutation with this seq (BRANCH CREATE ... AT seq): the fork is
+	// rolled back to it (RollbackToArgs), the parent is not touched.
+	At uint64
+	// AtTime, when set (and At is 0), is At by time: the parent as it
+	// was after its last mutation at or before AtTime.
+	AtTime time.Time
 }
 
 // CreateBranch forks branch a.From (the handle's branch when empty) as it
@@ -125,20 +132,36 @@ func (d *DB) CreateBranch(name string, a BranchArgs) error {
 	if !validBranchName(name) {
 		return fmt.Errorf("%w: ERR invalid branch name '%s': use 1 to 64 characters of A-Z a-z 0-9 . _ / -", ErrInvalidArgument, name)
 	}
-	c.brs.mu.Lock()
-	defer c.brs.mu.Unlock()
-	if c.brs.m[name] != nil {
-		return fmt.Errorf("%w '%s'", ErrBranchExists, name)
-	}
-	from := d.br
-	if a.From != "" {
-		if from = c.brs.m[a.From]; from == nil || from.hidden {
-			return fmt.Errorf("%w '%s'", ErrNoBranch, a.From)
+	nb, err := func() (*branch, error) {
+		c.brs.mu.Lock()
+		defer c.brs.mu.Unlock()
+		if c.brs.m[name] != nil {
+			return nil, fmt.Errorf("%w '%s'", ErrBranchExists, name)
 		}
-	} else if from.deleted.Load() {
-		return fmt.Errorf("%w '%s'", ErrNoBranch, from.name)
+		from := d.br
+		if a.From != "" {
+			if from = c.brs.m[a.From]; from == nil || from.hidden {
+				return nil, fmt.Errorf("%w '%s'", ErrNoBranch, a.From)
+			}
+		} else if from.deleted.Load() {
+			return nil, fmt.Errorf("%w '%s'", ErrNoBranch, from.name)
+		}
+		if (a.At != 0 || !a.AtTime.IsZero()) && from.tl.Load() == nil {
+			return nil, ErrTimelineOff
+		}
+		return c.forkLocked(from, name, false)
+	}()
+	if err != nil || (a.At == 0 && a.AtTime.IsZero()) {
+		return err
 	}
-	_, err := c.forkLocked(from, name, false)
+	// The parent's past: roll the fork back (its timeline continues the
+	// parent's up to the fork); the parent is not touched. A failed
+	// rollback (a point the timeline no longer keeps) leaves no branch.
+	if _, err = (&DB{c: c, br: nb}).RollbackToArgs(RollbackArgs{Seq: a.At, Time: a.AtTime}); err != nil {
+		if derr := c.dropBranch(name); derr != nil && !errors.Is(derr, ErrClosed) {
+			c.log.Error("dropping a branch whose rollback failed", "branch", name, "err", derr)
+		}
+	}
 	return err
 }
 

@@ -262,6 +262,7 @@ func (tx *Tx) rename(src, dst string, nx bool) (bool, error) {
 		return false, nil
 	}
 	tx.del(src, "rename_from")
+	tx.keepMoved(e)
 	tx.put(dst, "rename_to", e)
 	tx.markIfList(e, dst)
 	return true, nil
@@ -348,6 +349,7 @@ func (tx *Tx) Move(key string, db int) (bool, error) {
 		return false, nil
 	}
 	tx.del(key, "move_from")
+	tx.keepMoved(e)
 	tx.db = db
 	tx.put(key, "move_to", e)
 	tx.markIfList(e, key)

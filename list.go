@@ -108,7 +108,7 @@ func (tx *Tx) listRead(key string) (*keyspace.List, error) {
 // It is the one place this file appends to tx.muts directly: there is no
 // edit for a primitive to apply.
 func (tx *Tx) listNote(key, op string) {
-	tx.muts = append(tx.muts, Mutation{DB: tx.db, Key: key, Op: op})
+	tx.muts = append(tx.muts, Mutation{DB: tx.db, Key: key, Op: op, Origin: tx.origin})
 }
 
 // listDelIfEmpty deletes key once its list has no elements left, as Redis

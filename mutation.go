@@ -1,6 +1,7 @@
 package potato
 
 import (
+	"strconv"
 	"time"
 
 	"rustypotato/internal/keyspace"
@@ -71,6 +72,19 @@ const (
 	EditSwapDB
 )
 
+var editNames = [...]string{EditSet: "set", EditDel: "del", EditExpire: "expire", EditHSet: "hset", EditHDel: "hdel",
+	EditHConvert: "hconvert", EditLPush: "lpush", EditRPush: "rpush", EditLPop: "lpop", EditRPop: "rpop",
+	EditLSet: "lset", EditLInsert: "linsert", EditLRemove: "lremove", EditFlushDB: "flushdb", EditSwapDB: "swapdb"}
+
+// String returns the edit kind's name in lower case ("set", "hset",
+// "lpush", ...), as CHANGES shows it.
+func (k EditKind) String() string {
+	if int(k) < len(editNames) && editNames[k] != "" {
+		return editNames[k]
+	}
+	return "edit" + strconv.Itoa(int(k))
+}
+
 // Edit is one primitive change within a Mutation.
 type Edit struct {
 	Kind                   EditKind
@@ -82,6 +96,10 @@ type Edit struct {
 	prev    *keyspace.Entry // EditSet, EditDel: the previous entry of the key's view
 	prevTop *keyspace.Entry // EditSet, EditDel: what the top layer stored for the key before (nil, a tombstone or prev)
 	next    *keyspace.Entry // EditSet: the entry stored
+	// snap, for an EditDel whose entry lives on under another name
+	// (RENAME, MOVE), is a copy of the value as it was deleted, for the
+	// timeline: later commands of the transaction may change the entry.
+	snap    *keyspace.Entry
 	flushed keyspace.DBData // EditFlushDB: the old contents
 
 	// watchers are the Watchers this FLUSHDB or SWAPDB invalidates,

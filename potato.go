@@ -626,6 +626,16 @@ func (tx *Tx) put(key, op string, e *keyspace.Entry) {
 	tx.record(key, op, ed)
 }
 
+// keepMoved keeps, for the timeline, a copy of e's value as it is now in
+// the EditDel just recorded: e lives on under another key (RENAME, MOVE)
+// and later commands of the transaction may change it in place. O(1).
+func (tx *Tx) keepMoved(e *keyspace.Entry) {
+	if tx.br.tl.Load() == nil || e.Kind == keyspace.KindString || e.Kind == keyspace.KindJSON {
+		return
+	}
+	tx.edits[len(tx.edits)-1].snap = e.Clone()
+}
+
 func (tx *Tx) del(key, op string) bool {
 	prevTop := tx.ks.Top(tx.db).Lookup(key)
 	prev := tx.ks.Delete(tx.db, key)

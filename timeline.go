@@ -157,15 +157,17 @@ func (tl *timeline) record(c *core, tx *Tx) {
 		te.bytes = 160 + int64(len(m.Key))
 		for j := range m.Edits {
 			ed := m.Edits[j]
-			ed.prevTop, ed.next, ed.watchers = nil, nil, nil
+			ed.prevTop, ed.next, ed.watchers, ed.snap = nil, nil, nil, nil
 			switch ed.Kind {
 			case EditSet, EditDel:
 				if p := m.Edits[j].prev; p != nil && p.Kind != keyspace.KindString && p.Kind != keyspace.KindJSON {
-					// The timeline's copy of the old container: it
-					// never changes, the live one (if the key's value
-					// lives on, as after RENAME) copies on its next write.
-					if m.Edits[j].prevTop == p {
-						ed.prev = p.Clone()
+					// The timeline's copy of the old container, which
+					// never changes: the value as deleted when it lives
+					// on under another key (the transaction may have
+					// changed it since: keepMoved), else the entry itself,
+					// which left the keyspace.
+					if s := m.Edits[j].snap; s != nil {
+						ed.prev = s
 					}
 					te.bytes += entryValueSize(p, 8)
 				}

@@ -24,6 +24,9 @@ type Config struct {
 	DB       int    // -n, or the path of -u
 	Branch   string // --branch: BRANCH SWITCH to it on connecting
 
+	Timeline bool // --timeline: print the branch's timeline (CHANGES), like git log
+	Follow   bool // --follow: with --timeline, keep printing new changes
+
 	Raw   bool // --raw: print replies raw even on a terminal
 	NoRaw bool // --no-raw: print replies formatted even into a pipe
 
@@ -112,6 +115,10 @@ func ParseArgs(args []string) (Config, error) {
 			}
 		case "--branch":
 			c.Branch, err = value()
+		case "--timeline":
+			c.Timeline = true
+		case "--follow":
+			c.Follow = true
 		case "-n":
 			if v, err = value(); err == nil {
 				c.DB, err = atoiOpt(a, v)
@@ -237,6 +244,9 @@ Usage: rustypotato-cli [OPTIONS] [cmd [arg [arg ...]]]
                      It is possible to specify sub-second times like -i 0.1.
   -n <db>            Database number.
   --branch <name>    Work on branch <name> (BRANCH SWITCH on connecting).
+  --timeline         Print the branch's timeline (time, seq, client, command,
+                     key, old -> new value), oldest first, and exit.
+  --follow           With --timeline, keep printing changes as they happen.
   -2                 Start session in RESP2 protocol mode.
   -3                 Start session in RESP3 protocol mode.
   -x                 Read last argument from STDIN.

@@ -57,6 +57,9 @@ func Run(cfg Config, in io.Reader, out, errOut io.Writer) int {
 	if cfg.Raw {
 		cl.raw = true
 	}
+	if cfg.Timeline {
+		return cl.timeline(cfg.Follow)
+	}
 	if len(cfg.Args) > 0 {
 		return cl.oneShot()
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"rustypotato"
 )
@@ -34,7 +35,8 @@ func registerBranch(t *table) {
 	}
 	sub(&Command{Name: "create", Arity: -3, Flags: flagWrite | flagNoScript, Categories: cats("write slow"),
 		Summary:    "Forks a branch (the connection's, or FROM parent) into a new branch, in O(1).",
-		Complexity: "O(1)", Syntax: "name [FROM parent]", conn: cmdBranchCreate})
+		Complexity: "O(1), or with AT O(N+K) where N is the number of changes undone and K the keys they touch",
+		Syntax:     "name [FROM parent] [AT seq|AT TIME unix-ms]", conn: cmdBranchCreate})
 	sub(&Command{Name: "switch", Arity: 3, Flags: flagLoading | flagStale | flagFast | flagNoScript, Categories: cats("fast connection"),
 		Summary: "Makes the connection read and write another branch.", Complexity: "O(1)", Syntax: "name",
 		conn: cmdBranchSwitch})
@@ -57,7 +59,7 @@ func registerBranch(t *table) {
 		Syntax:     "source [INTO target] [ON-CONFLICT fail|ours|theirs]", conn: cmdBranchMerge})
 	sub(&Command{Name: "help", Arity: 2, Flags: flagLoading | flagStale, Summary: "Returns helpful text about the different subcommands.",
 		Complexity: "O(1)", conn: helpReply("BRANCH", []string{
-			"CREATE <name> [FROM <parent>]", "    Fork the connection's branch (or <parent>) as it is now into <name>.",
+			"CREATE <name> [FROM <parent>] [AT <seq>|AT TIME <unix-ms>]", "    Fork the connection's branch (or <parent>) as it is now (or was then) into <name>.",
 			"SWITCH <name>", "    Read and write branch <name> on this connection.",
 			"CURRENT", "    Return the name of the connection's branch.",
 			"LIST", "    List the branches.",
@@ -69,12 +71,25 @@ func registerBranch(t *table) {
 
 func cmdBranchCreate(c *Conn, a [][]byte, _ *potato.Tx) {
 	var args potato.BranchArgs
-	switch {
-	case len(a) == 5 && eqFold(a[3], "from"):
-		args.From = string(a[4])
-	case len(a) != 3:
-		c.replyErr("ERR syntax error")
-		return
+	for i := 3; i < len(a); {
+		switch {
+		case eqFold(a[i], "from") && i+1 < len(a) && args.From == "":
+			args.From = string(a[i+1])
+			i += 2
+		case eqFold(a[i], "at") && args.At == 0 && args.AtTime.IsZero():
+			seq, at, next, ok := pointArg(a, i+1)
+			if !ok {
+				c.replyErr("ERR value is not an integer or out of range")
+				return
+			}
+			if seq == 0 && at.IsZero() {
+				at = time.UnixMilli(0) // AT 0: the very beginning
+			}
+			args.At, args.AtTime, i = seq, at, next
+		default:
+			c.replyErr("ERR syntax error")
+			return
+		}
 	}
 	if err := c.db.CreateBranch(string(a[2]), args); err != nil {
 		c.replyError(err)

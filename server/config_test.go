@@ -87,7 +87,7 @@ func TestConfigGetSet(t *testing.T) {
 	for _, step := range [][2]string{
 		{"CONFIG GET maxclients", `["maxclients" "10000"]`},
 		{"CONFIG SET maxclients 100 timeout 5", "+OK"},
-		{"CONFIG GET max*ients time*", `["maxclients" "100" "timeout" "5"]`},
+		{"CONFIG GET max*ients timeo*", `["maxclients" "100" "timeout" "5"]`},
 		// All or nothing: the bad timeout leaves maxclients alone.
 		{"CONFIG SET maxclients 200 timeout abc", "-ERR CONFIG SET failed (possibly related to argument 'timeout') - argument couldn't be parsed into an integer"},
 		{"CONFIG GET maxclients", `["maxclients" "100"]`},

@@ -28,6 +28,7 @@ type Conn struct {
 	id   int64
 	db   *potato.DB
 	name string
+	addr string // the peer's address, once asked for (origin)
 	// user is the ACL user the connection runs as ("" = default);
 	// authed is set once it needs no AUTH (acl.go).
 	user   atomic.Value // string; read by ACL DELUSER on other goroutines
@@ -354,6 +355,9 @@ func (c *Conn) call(cmd *Command, args [][]byte, tx *potato.Tx) {
 		cmd.conn(c, args, tx)
 	case tx != nil:
 		mark := c.w.Len()
+		if cmd.Flags&flagWrite != 0 {
+			tx.SetOrigin(c.origin(cmd.full))
+		}
 		if err := tx.Try(func(tx *potato.Tx) error { return cmd.run(c, tx, args) }); err != nil {
 			c.w.Truncate(mark)
 			c.replyError(err)
@@ -391,7 +395,19 @@ func (c *Conn) runCurrent(tx *potato.Tx) error {
 	// A transaction may re-run: start from a clean reply each time.
 	c.w.Truncate(c.cur.mark)
 	c.db = c.cur.db
+	if c.cur.cmd.Flags&flagWrite != 0 {
+		tx.SetOrigin(c.origin(c.cur.cmd.full))
+	}
 	return c.cur.cmd.run(c, tx, c.cur.args)
+}
+
+// origin is who a write of command cmd (its full name) on this
+// connection comes from, as the timeline records it.
+func (c *Conn) origin(cmd string) potato.Origin {
+	if c.addr == "" && c.nc != nil {
+		c.addr = c.nc.RemoteAddr().String()
+	}
+	return potato.Origin{Cmd: cmd, ClientID: c.id, ClientName: c.name, ClientAddr: c.addr}
 }
 
 // keyArgs returns the key arguments of a command, from its key spec in

@@ -55,6 +55,7 @@ type connFunc func(c *Conn, args [][]byte, tx *potato.Tx)
 // ACL checks, key locking and MULTI queuing need, and the handler.
 type Command struct {
 	Name       string // lower case; subcommands "parent|sub" in FullName
+	full       string // FullName, set at registration (the timeline's origin)
 	Arity      int    // Redis arity: n exact, -n at least n (name included)
 	Flags      flag
 	FirstKey   int // position of the first key, 0 if none
@@ -111,6 +112,7 @@ func (t *table) add(c *Command) *Command {
 		panic("server: command registered twice: " + c.Name)
 	}
 	t.cmds[c.Name] = c
+	c.full = c.Name
 	return c
 }
 
@@ -123,6 +125,7 @@ func (t *table) addSub(parent *Command, c *Command) {
 		c.Step = 1
 	}
 	c.parent = parent
+	c.full = parent.Name + "|" + c.Name
 	if c.Group == "" {
 		c.Group = parent.Group
 	}
@@ -152,6 +155,7 @@ func newTable() *table {
 	registerLists(t)
 	registerJSON(t)        // cmd_json.go
 	registerBranch(t)      // cmd_branch.go
+	registerTimeline(t)    // cmd_timeline.go
 	registerPersistence(t) // cmd_persist.go
 	registerPubSub(t)
 	registerObserve(t)   // cmd_observe.go
