@@ -3,8 +3,8 @@ package potato
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"rustypotato/internal/keyspace"
