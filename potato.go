@@ -445,6 +445,9 @@ func (tx *Tx) commit() error {
 		// One durable batch per transaction, written while its keys are
 		// locked, so per key the order on disk is the commit order.
 		if err := c.durable.commit(tx.br, tx.muts); err != nil {
+			if tl := tx.br.tl.Load(); tl != nil {
+				tl.skip(first, first+uint64(len(tx.muts))-1)
+			}
 			return err
 		}
 	}

@@ -1220,6 +1220,17 @@ type ChangeFeedArgs struct {
 	// dropping and counting.
 	Buffer int
 	Block  bool
+	// Since, with Replay (or when non-zero), makes the feed start with
+	// the retained changes of the handle's branch with a seq greater than
+	// Since, read from the timeline, then follow live changes, in seq
+	// order, never dropping one (Block is implied): a feed that survives
+	// disconnects by resuming from the last seq it saw. If Since is older
+	// than the timeline keeps, the feed closes at once and Err returns an
+	// error wrapping ErrTimelineTrimmed that names the oldest retained
+	// seq (resynchronize then). It needs the timeline on; AllBranches is
+	// not supported with it.
+	Since  uint64
+	Replay bool
 }
 
 // ChangeFeed delivers the Mutations of the keys it watches, in commit
@@ -1243,6 +1254,19 @@ type ChangeFeed struct {
 	pattern string
 	once    sync.Once
 	stop    atomic.Pointer[func() bool]
+	err     atomic.Pointer[error]
+}
+
+// Err returns why the feed closed on its own (a replaying feed fallen
+// behind the timeline's retention, ErrTimelineTrimmed; the timeline
+// turned off, ErrTimelineOff; its branch deleted, ErrNoBranch), nil
+// while it is open or when it was closed by Close, its context or the
+// DB's Close.
+func (f *ChangeFeed) Err() error {
+	if p := f.err.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // WatchChanges returns a feed of the changes to keys of this handle's
@@ -1255,6 +1279,9 @@ func (d *DB) WatchChanges(ctx context.Context, pattern string) *ChangeFeed {
 // WatchChangesArgs returns a change feed configured by a, closed when ctx
 // is done. ctx may be nil. On a closed DB the feed is returned closed.
 func (d *DB) WatchChangesArgs(ctx context.Context, a ChangeFeedArgs) *ChangeFeed {
+	if a.Replay || a.Since > 0 {
+		return d.replayFeed(ctx, a)
+	}
 	ps := d.c.ps
 	f := &ChangeFeed{ps: ps, box: newMailbox[Mutation](a.Buffer, a.Block), db: d.db, allDBs: a.AllDBs,
 		branch: d.br.name, allBrs: a.AllBranches, pattern: a.Pattern}

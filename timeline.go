@@ -1,6 +1,8 @@
 package potato
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"sort"
@@ -94,6 +96,11 @@ type timeline struct {
 
 	parent  *timeline // the parent branch's timeline, read up to created
 	created uint64    // the branch's seq when it was made (its fork point)
+
+	// skipped are the seqs given to transactions whose durable commit
+	// failed: they will never be recorded, so a reader waiting for the
+	// gap they leave (stable) goes past them.
+	skipped [][2]uint64
 }
 
 // timelineCfg is the live retention (CONFIG SET changes it).
@@ -182,6 +189,9 @@ func (tl *timeline) record(c *core, tx *Tx) {
 	}
 	tl.mu.Lock()
 	for _, te := range fresh {
+		if te.Seq <= tl.trimmed {
+			continue // committed before the timeline (re)started, or trimmed
+		}
 		n := len(tl.entries)
 		tl.entries = append(tl.entries, te)
 		// Transactions on other keys commit concurrently: keep seq order.
@@ -223,6 +233,9 @@ func (tl *timeline) trim(opt TimelineOptions, now time.Time) {
 	tl.bytes = bytes
 	if cap(tl.entries) > 64 && len(tl.entries) < cap(tl.entries)/4 {
 		tl.entries = append([]*TimelineEntry(nil), tl.entries...)
+	}
+	for len(tl.skipped) > 0 && tl.skipped[0][1] <= tl.trimmed {
+		tl.skipped = tl.skipped[1:]
 	}
 	if tl.parent != nil && tl.trimmed >= tl.created {
 		// Nothing before the fork point is reachable any more.
@@ -275,6 +288,50 @@ func (tl *timeline) newerThan(since uint64) []*TimelineEntry {
 		t.mu.Unlock()
 	}
 	return out
+}
+
+// skip records that seqs lo..hi will never be recorded (their
+// transaction's durable commit failed).
+func (tl *timeline) skip(lo, hi uint64) {
+	tl.mu.Lock()
+	tl.skipped = append(tl.skipped, [2]uint64{lo, hi})
+	if tl.wake != nil {
+		close(tl.wake)
+		tl.wake = nil
+	}
+	tl.mu.Unlock()
+}
+
+// stable is newerThan cut at the first seq not yet recorded: transactions
+// commit concurrently, so seq 11 may be on the timeline before seq 10;
+// a reader that resumes from the last seq it saw must not go past 10
+// until it is there.
+func (tl *timeline) stable(since uint64) []*TimelineEntry {
+	all := tl.newerThan(since)
+	var skips [][2]uint64
+	for t := tl; t != nil; {
+		t.mu.Lock()
+		skips = append(skips, t.skipped...)
+		p := t.parent
+		t.mu.Unlock()
+		t = p
+	}
+	want := since + 1
+	for i, te := range all {
+		for moved := true; moved && te.Seq != want; {
+			moved = false
+			for _, s := range skips {
+				if s[0] <= want && want <= s[1] {
+					want, moved = s[1]+1, true
+				}
+			}
+		}
+		if te.Seq != want {
+			return all[:i]
+		}
+		want++
+	}
+	return all
 }
 
 // pins adds to out the layers of the FLUSHDB contents this timeline (and
@@ -411,6 +468,10 @@ func (d *DB) TimelineInfo() TimelineInfo {
 // With block > 0 and nothing newer, it waits up to block for a change
 // (or ctx-free: the wait ends with the DB's close).
 func (d *DB) Changes(since uint64, count int, block time.Duration) ([]TimelineEntry, error) {
+	return d.changes(since, count, block, nil)
+}
+
+func (d *DB) changes(since uint64, count int, block time.Duration, stop <-chan struct{}) ([]TimelineEntry, error) {
 	tl, err := d.timeline()
 	if err != nil {
 		return nil, err
@@ -420,7 +481,7 @@ func (d *DB) Changes(since uint64, count int, block time.Duration) ([]TimelineEn
 		if o := tl.oldest(); since < o {
 			return nil, fmt.Errorf("%w: %d is older than the oldest retained seq %d", ErrTimelineTrimmed, since, o)
 		}
-		all := tl.newerThan(since)
+		all := tl.stable(since)
 		if len(all) > 0 || block <= 0 {
 			if count > 0 && len(all) > count {
 				all = all[:count]
@@ -450,6 +511,60 @@ func (d *DB) Changes(since uint64, count int, block time.Duration) ([]TimelineEn
 			return nil, ErrClosed
 		case <-d.br.gone:
 			return nil, fmt.Errorf("%w '%s'", ErrNoBranch, d.br.name)
+		case <-stop:
+			return nil, nil
 		}
 	}
+}
+
+// replayFeed is WatchChangesArgs with Since: a goroutine reads the
+// timeline from a.Since on (CHANGES) and offers each entry to the feed,
+// waiting for room rather than dropping.
+func (d *DB) replayFeed(ctx context.Context, a ChangeFeedArgs) *ChangeFeed {
+	ps := d.c.ps
+	f := &ChangeFeed{ps: ps, box: newMailbox[Mutation](a.Buffer, true), db: d.db, allDBs: a.AllDBs,
+		branch: d.br.name, pattern: a.Pattern}
+	fail := func(err error) {
+		f.err.Store(&err)
+		f.Close()
+	}
+	if !ps.track(f) {
+		f.Close()
+		return f
+	}
+	if a.AllBranches {
+		fail(fmt.Errorf("%w: a change feed that replays follows one branch (AllBranches)", ErrInvalidArgument))
+		return f
+	}
+	if ctx != nil && ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { f.Close() })
+		f.stop.Store(&stop)
+	}
+	go func() {
+		since := a.Since
+		for {
+			out, err := d.changes(since, 512, time.Minute, f.box.done)
+			if err != nil {
+				if errors.Is(err, ErrClosed) {
+					f.Close()
+				} else {
+					fail(err)
+				}
+				return
+			}
+			for i := range out {
+				te := &out[i]
+				since = te.Seq
+				m := Mutation{Branch: d.br.name, Seq: te.Seq, Time: te.Time, DB: te.DB, Key: te.Key, Op: te.Op,
+					Edits: te.Edits, Origin: te.Origin}
+				f.offer(&m, nil)
+			}
+			select {
+			case <-f.box.done:
+				return
+			default:
+			}
+		}
+	}()
+	return f
 }
