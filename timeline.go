@@ -156,11 +156,23 @@ func (tl *timeline) record(c *core, tx *Tx) {
 	if opt.Disabled {
 		return
 	}
-	fresh := make([]*TimelineEntry, len(tx.muts))
+	var buf [4]*TimelineEntry
+	fresh := buf[:0]
 	for i := range tx.muts {
 		m := &tx.muts[i]
-		te := &TimelineEntry{Seq: m.Seq, Time: m.Time, DB: m.DB, Key: m.Key, Op: m.Op, Origin: m.Origin,
-			Edits: make([]Edit, len(m.Edits))}
+		var te *TimelineEntry
+		if len(m.Edits) == 1 {
+			// The common case in one allocation.
+			one := &struct {
+				te TimelineEntry
+				ed [1]Edit
+			}{}
+			te = &one.te
+			te.Edits = one.ed[:]
+		} else {
+			te = &TimelineEntry{Edits: make([]Edit, len(m.Edits))}
+		}
+		te.Seq, te.Time, te.DB, te.Key, te.Op, te.Origin = m.Seq, m.Time, m.DB, m.Key, m.Op, m.Origin
 		te.bytes = 160 + int64(len(m.Key))
 		for j := range m.Edits {
 			ed := m.Edits[j]
@@ -185,7 +197,7 @@ func (tl *timeline) record(c *core, tx *Tx) {
 			te.bytes += 120 + int64(len(ed.Field)+len(ed.Before)+len(ed.After))
 			te.Edits[j] = ed
 		}
-		fresh[i] = te
+		fresh = append(fresh, te)
 	}
 	tl.mu.Lock()
 	for _, te := range fresh {
