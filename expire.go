@@ -25,6 +25,7 @@ func (c *core) activeExpiry() {
 		case <-t.C:
 		}
 		c.tickClock(c.nowMs())
+		c.trimTimelines()
 		for c.expireCycle() {
 			select {
 			case <-c.stop:

@@ -146,6 +146,30 @@ func (d *DB) SetTimelineOptions(o TimelineOptions) {
 	}
 }
 
+// trimTimelines drops, in the background (the active expiry's tick), the
+// entries past MaxAge of timelines nobody writes to (a write trims its
+// own timeline as it records).
+func (c *core) trimTimelines() {
+	opt := c.timelineOpts()
+	if opt.Disabled || opt.MaxAge <= 0 {
+		return
+	}
+	now := c.opts.Clock.Now()
+	c.brs.mu.RLock()
+	tls := make([]*timeline, 0, len(c.brs.m))
+	for _, b := range c.brs.m {
+		if tl := b.tl.Load(); tl != nil {
+			tls = append(tls, tl)
+		}
+	}
+	c.brs.mu.RUnlock()
+	for _, tl := range tls {
+		tl.mu.Lock()
+		tl.trim(opt, now)
+		tl.mu.Unlock()
+	}
+}
+
 // TimelineOptions returns the timeline's retention settings.
 func (d *DB) TimelineOptions() TimelineOptions { return d.c.timelineOpts() }
 

@@ -471,3 +471,27 @@ func TestTimelineReplayFeed(t *testing.T) {
 		t.Fatalf("trimmed feed: %v, Err %v", err, h.Err())
 	}
 }
+
+// TestTimelineMaxAge: entries older than MaxAge go, also with no writes
+// (the background trim).
+func TestTimelineMaxAge(t *testing.T) {
+	clk := newTestClock()
+	d, err := Open(Options{Clock: clk, ExpiryInterval: 5 * time.Millisecond, Timeline: TimelineOptions{MaxAge: time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	d.Set("a", []byte("1"))
+	d.Set("b", []byte("2"))
+	clk.Advance(2 * time.Minute)
+	deadline := time.Now().Add(5 * time.Second)
+	for d.TimelineInfo().Entries != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("entries past MaxAge kept: %+v", d.TimelineInfo())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if info := d.TimelineInfo(); info.First != 2 {
+		t.Fatalf("first: %+v", info)
+	}
+}
