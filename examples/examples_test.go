@@ -39,6 +39,14 @@ func run(t *testing.T, bin string, args ...string) string {
 func TestExamplesOutput(t *testing.T) {
 	for name, want := range map[string]string{
 		"quickstart": "visits=1 name=Ada stock=9 orders=1\n",
+		"branches": `diff: banner added string []
+diff: price:apple changed hash [eur usd]
+merged 2 keys, 0 conflicts; apple: eur=0.80 usd=1.10
+banner at seq 6 (set): ALL FREE
+banner at seq 4 (merge): 20% off apples
+rolled back 2 changes: banner="20% off apples" pear exists=1
+rollback undone: banner="ALL FREE"
+`,
 		"cache": `miss ada: profile of ada
 hit  ada: profile of ada
 miss grace: profile of grace
