@@ -507,6 +507,12 @@ func (d *DB) Changes(since uint64, count int, block time.Duration) ([]TimelineEn
 	return d.changes(since, count, block, nil)
 }
 
+// ChangesContext is Changes whose wait also ends (with no entries and no
+// error) when ctx is done.
+func (d *DB) ChangesContext(ctx context.Context, since uint64, count int, block time.Duration) ([]TimelineEntry, error) {
+	return d.changes(since, count, block, ctx.Done())
+}
+
 func (d *DB) changes(since uint64, count int, block time.Duration, stop <-chan struct{}) ([]TimelineEntry, error) {
 	tl, err := d.timeline()
 	if err != nil {

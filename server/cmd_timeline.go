@@ -348,7 +348,15 @@ func cmdChanges(c *Conn, a [][]byte, _ *potato.Tx) {
 	if c.multi != nil {
 		block = 0 // as XREAD in MULTI: never blocks
 	}
-	out, err := c.db.Changes(since, count, block)
+	var out []potato.TimelineEntry
+	if block > 0 {
+		// A hang-up (or CLIENT KILL) ends the wait.
+		ctx, stop := c.blockCtx()
+		out, err = c.db.ChangesContext(ctx, since, count, block)
+		stop()
+	} else {
+		out, err = c.db.Changes(since, count, 0)
+	}
 	if err != nil {
 		msg := errorText(err)
 		if errors.Is(err, potato.ErrTimelineTrimmed) {

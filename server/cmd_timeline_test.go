@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"rustypotato"
 	"rustypotato/server/servertest"
 )
@@ -93,5 +95,70 @@ func TestTimelineCommands(t *testing.T) {
 	if !strings.Contains(got, `"command" "set"`) || !strings.Contains(got, `"client-name" "alice"`) || !strings.Contains(got, `"client-addr" "127.0.0.1:`) ||
 		!strings.Contains(got, `"edits" [["edit" "set" "field" "" "index" :0 "before" (nil) "after" "new" "deadline" :0]]`) {
 		t.Fatalf("origin of the rollback: %s", got)
+	}
+}
+
+// TestChangesGoRedis: a go-redis consumer follows CHANGES with BLOCK,
+// drops its connection, and resumes from the last seq it saw on a new
+// one without missing or repeating a change.
+func TestChangesGoRedis(t *testing.T) {
+	addr := servertest.New(t).Addr
+	ctx := t.Context()
+	writer := redis.NewClient(&redis.Options{Addr: addr})
+	defer writer.Close()
+	seqOf := func(entry any) int64 {
+		if m, ok := entry.(map[any]any); ok { // RESP3 (go-redis's default)
+			return m["seq"].(int64)
+		}
+		f := entry.([]any)
+		for i := 0; i+1 < len(f); i += 2 {
+			if f[i] == "seq" {
+				return f[i+1].(int64)
+			}
+		}
+		t.Fatalf("no seq in %v", entry)
+		return 0
+	}
+	var seen []int64
+	last := int64(0)
+	for round := 0; round < 3; round++ {
+		consumer := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: 10 * time.Second})
+		got := make(chan []any, 1)
+		go func() {
+			v, err := consumer.Do(ctx, "CHANGES", "SINCE", last, "BLOCK", 5000).Slice()
+			if err != nil {
+				t.Error(err)
+			}
+			got <- v
+		}()
+		time.Sleep(50 * time.Millisecond)
+		for i := 0; i < 3; i++ {
+			if err := writer.Set(ctx, fmt.Sprint("k", round, i), "v", 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		entries := <-got
+		for _, e := range entries {
+			last = seqOf(e)
+			seen = append(seen, last)
+		}
+		consumer.Close() // a disconnect: the next round resumes from last
+		// Whatever the blocked read missed is there on the next read.
+	}
+	// One more read picks up what came after the last blocked read.
+	rest, err := writer.Do(ctx, "CHANGES", "SINCE", last).Slice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rest {
+		seen = append(seen, seqOf(e))
+	}
+	if len(seen) != 9 {
+		t.Fatalf("seqs seen: %v", seen)
+	}
+	for i, s := range seen {
+		if s != int64(i+1) {
+			t.Fatalf("seqs seen: %v", seen)
+		}
 	}
 }
