@@ -69,12 +69,20 @@ const (
 	// EditSwapDB exchanges the contents of the Mutation's DB and database
 	// Index (the Mutation's Key is "").
 	EditSwapDB
+
+	// Sets (set.go). EditSAdd adds member Field to a set; EditSRem
+	// removes member Field. EditSConvert moves a set from the intset
+	// encoding to the hashtable: no change of its members, recorded so
+	// that undo restores the encoding.
+	EditSAdd
+	EditSRem
+	EditSConvert
 )
 
 // Edit is one primitive change within a Mutation.
 type Edit struct {
 	Kind                   EditKind
-	Field                  string // hash field
+	Field                  string // hash field, set member
 	Index                  int    // list position
 	Before, After          []byte
 	Deadline, PrevDeadline int64
