@@ -42,7 +42,7 @@ type core struct {
 
 	tlCfg timelineCfg // the timeline's retention (timeline.go)
 
-	setMaxIntset atomic.Int64 // set-max-intset-entries + 1; 0: the default (set.go)
+	setMaxIntset atomic.Int64 // ^set-max-intset-entries; 0: the default (set.go)
 
 	// clockSec is a coarse clock (Unix seconds) for last-access stamps,
 	// refreshed by every transaction and by the expiry ticker, so that

@@ -32,17 +32,17 @@ func errSetArity(cmd string) error { return errHashArity(cmd) }
 // default); n < 0 counts as 0. Like Redis, it applies to sets as they
 // are next written: a set that is already a hashtable stays one.
 func (d *DB) SetSetMaxIntsetEntries(n int64) {
-	d.c.setMaxIntset.Store(max(n, 0) + 1)
+	d.c.setMaxIntset.Store(^max(n, 0))
 }
 
 // SetMaxIntsetEntries returns the limit set by SetSetMaxIntsetEntries.
 func (d *DB) SetMaxIntsetEntries() int64 { return d.c.maxIntset() }
 
-// maxIntset returns set-max-intset-entries (the field holds it plus one,
-// so that its zero value means the default).
+// maxIntset returns set-max-intset-entries (the field holds its bitwise
+// complement, so that its zero value means the default).
 func (c *core) maxIntset() int64 {
-	if v := c.setMaxIntset.Load(); v > 0 {
-		return v - 1
+	if v := c.setMaxIntset.Load(); v != 0 {
+		return ^v
 	}
 	return keyspace.SetMaxIntsetEntries
 }
