@@ -150,7 +150,7 @@ func newTable() *table {
 	registerKeys(t)
 	registerHashes(t)
 	registerLists(t)
-	registerSets(t) // cmd_set.go
+	registerSets(t)        // cmd_set.go
 	registerJSON(t)        // cmd_json.go
 	registerBranch(t)      // cmd_branch.go
 	registerPersistence(t) // cmd_persist.go
