@@ -7,8 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 func sorted(ms []string, err error) string {
@@ -537,5 +540,45 @@ func TestSetBranchDiff(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[s set [a z]]" {
 		t.Errorf("Diff = %q", got)
+	}
+}
+
+// TestSetPersistFault: when the durable write fails, every set command
+// is undone from its Edits (members, encoding, deleted keys) and replies
+// ErrPersistence; once the device recovers the data is as acknowledged.
+func TestSetPersistFault(t *testing.T) {
+	fs := &faultFS{FS: vfs.NewMem()}
+	d := openDurable(t, Options{Dir: "/data", fs: fs, Fsync: FsyncAlways})
+	d.SAdd("ints", "1", "2", "3")
+	d.SAdd("strs", "a", "b")
+	d.SAdd("one", "x")
+	want := dumpStore(t, d)
+	fs.setWriteErr(syscall.ENOSPC)
+	for name, f := range map[string]func() error{
+		"SADD converting": func() error { return second(d.SAdd("ints", "z")) },
+		"SREM":            func() error { return second(d.SRem("strs", "a")) },
+		"SPOP all":        func() error { return second(d.SPopN("strs", 10)) },
+		"SMOVE last":      func() error { return second(d.SMove("one", "ints", "x")) },
+		"SINTERSTORE":     func() error { return second(d.SInterStore("one", "ints", "ints")) },
+		"SADD new key":    func() error { return second(d.SAdd("new", "1")) },
+	} {
+		if err := f(); !errors.Is(err, ErrPersistence) {
+			t.Errorf("%s under fault: %v, want ErrPersistence", name, err)
+		}
+	}
+	if got := dumpStore(t, d); got != want {
+		t.Errorf("after failed writes: %s", diffDumps(want, got))
+	}
+	if enc := setEnc(t, d, "ints"); enc != "intset" {
+		t.Errorf("ints after an undone conversion: %s", enc)
+	}
+	fs.setWriteErr(nil)
+	waitWritable(t, d, "k", "v")
+	d.SAdd("ints", "4")
+	want = dumpStore(t, d)
+	d.Close()
+	d = openDurable(t, Options{Dir: "/data", fs: fs, Fsync: FsyncAlways})
+	if got := dumpStore(t, d); got != want {
+		t.Errorf("after restart: %s", diffDumps(want, got))
 	}
 }
