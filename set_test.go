@@ -582,3 +582,44 @@ func TestSetPersistFault(t *testing.T) {
 		t.Errorf("after restart: %s", diffDumps(want, got))
 	}
 }
+
+// TestSetSnapshots: SNAPSHOT CREATE/RESTORE and EXPORT/IMPORT carry sets
+// of both encodings, including one changed on a branch.
+func TestSetSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	d := openDurable(t, Options{Dir: dir})
+	var ints []string
+	for i := range 600 {
+		ints = append(ints, strconv.Itoa(i))
+	}
+	d.SAdd("big", ints...)
+	d.SAdd("small", "1", "2")
+	d.SAdd("strs", "a", "\x00")
+	want := dumpStore(t, d)
+	if err := d.SnapshotCreate("snap"); err != nil {
+		t.Fatal(err)
+	}
+	path := dir + "/sets.export"
+	if _, err := d.SnapshotExport(path); err != nil {
+		t.Fatal(err)
+	}
+	d.SRem("big", "1")
+	d.SAdd("strs", "later")
+	d.Del("small")
+	if _, err := d.SnapshotRestore("snap"); err != nil {
+		t.Fatal(err)
+	}
+	if got := dumpStore(t, d); got != want {
+		t.Errorf("after SnapshotRestore: %s", diffDumps(want, got))
+	}
+	d.FlushAll()
+	if _, err := d.SnapshotImport(path); err != nil {
+		t.Fatal(err)
+	}
+	if got := dumpStore(t, d); got != want {
+		t.Errorf("after SnapshotImport: %s", diffDumps(want, got))
+	}
+	if enc := setEnc(t, d, "small"); enc != "intset" {
+		t.Errorf("imported small set: %s", enc)
+	}
+}
