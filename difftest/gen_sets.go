@@ -106,11 +106,15 @@ var setGenerators = []weighted{
 		}
 		a := cat("SINTERCARD", n, ks)
 		for i := 0; i < g.rnd.IntN(3); i++ {
-			if g.chance(5) {
+			if g.chance(12) {
 				a = append(a, g.randCase("FOO"))
 				continue
 			}
-			a = append(a, g.randCase("LIMIT"), g.pick([]string{"0", "1", "2", "-1", "abc"}))
+			lim := g.pick([]string{"0", "1", "2", "3"})
+			if g.chance(6) {
+				lim = g.pick([]string{"-1", "abc", "9223372036854775808"})
+			}
+			a = append(a, g.randCase("LIMIT"), lim)
 		}
 		return a
 	}},
