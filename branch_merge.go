@@ -248,6 +248,8 @@ func sameValue(a, b *keyspace.Entry) bool {
 			return same
 		})
 		return same
+	case keyspace.KindSet:
+		return sameSet(a.Set, b.Set) // set.go
 	}
 	return false
 }
@@ -269,6 +271,8 @@ func diffEntries(a, b *keyspace.Entry) (DiffEntry, bool) {
 		switch a.Kind {
 		case keyspace.KindHash:
 			de.Fields = hashFieldDiff(a.Hash, b.Hash)
+		case keyspace.KindSet:
+			de.Fields = setMemberDiff(a.Set, b.Set) // set.go
 		case keyspace.KindJSON:
 			de.Paths = diffJSONPaths(a.Str, b.Str)
 		}
@@ -442,6 +446,11 @@ func (tx *Tx) mergeDB(src *branch, db int, policy OnConflict, res *MergeResult) 
 		if ours != nil && theirs != nil && ours.Kind == theirs.Kind && ours.ExpireAt == theirs.ExpireAt &&
 			(base == nil || base.Kind == ours.Kind) {
 			switch ours.Kind {
+			case keyspace.KindSet:
+				if tx.mergeSet(k, base, ours, theirs) { // set.go
+					res.Merged++
+				}
+				continue
 			case keyspace.KindHash:
 				conf, changed := tx.mergeHash(k, base, ours, theirs, policy)
 				if len(conf) > 0 {

@@ -42,6 +42,8 @@ func typeName(k keyspace.Kind) string {
 		return "list"
 	case keyspace.KindJSON:
 		return jsonTypeName // json.go
+	case keyspace.KindSet:
+		return "set"
 	}
 	return "none"
 }
@@ -718,6 +720,11 @@ func (tx *Tx) Object(key string) (ObjectInfo, error) {
 		}
 	case keyspace.KindList:
 		oi.Encoding = "quicklist"
+	case keyspace.KindSet:
+		oi.Encoding = "hashtable"
+		if e.Set.Intset() {
+			oi.Encoding = "intset"
+		}
 	case keyspace.KindJSON:
 		oi.Encoding = "raw" // what Redis reports for a module type
 	}

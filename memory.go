@@ -55,6 +55,14 @@ func entryValueSize(e *keyspace.Entry, samples int) int64 {
 		n += memContainer + sampled(e.List.Len(), func(i int) int64 {
 			return int64(memHeader + len(e.List.Index(i)))
 		})
+	case keyspace.KindSet:
+		if e.Set.Intset() {
+			n += memContainer + 8*int64(e.Set.Len())
+		} else {
+			n += memContainer + sampled(e.Set.Len(), func(i int) int64 {
+				return int64(memMapEntry + memHeader + len(e.Set.At(i)))
+			})
+		}
 	}
 	return n
 }

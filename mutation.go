@@ -70,11 +70,20 @@ const (
 	// EditSwapDB exchanges the contents of the Mutation's DB and database
 	// Index (the Mutation's Key is "").
 	EditSwapDB
+
+	// Sets (set.go). EditSAdd adds member Field to a set; EditSRem
+	// removes member Field. EditSConvert moves a set from the intset
+	// encoding to the hashtable: no change of its members, recorded so
+	// that undo restores the encoding.
+	EditSAdd
+	EditSRem
+	EditSConvert
 )
 
 var editNames = [...]string{EditSet: "set", EditDel: "del", EditExpire: "expire", EditHSet: "hset", EditHDel: "hdel",
 	EditHConvert: "hconvert", EditLPush: "lpush", EditRPush: "rpush", EditLPop: "lpop", EditRPop: "rpop",
-	EditLSet: "lset", EditLInsert: "linsert", EditLRemove: "lremove", EditFlushDB: "flushdb", EditSwapDB: "swapdb"}
+	EditLSet: "lset", EditLInsert: "linsert", EditLRemove: "lremove", EditFlushDB: "flushdb", EditSwapDB: "swapdb",
+	EditSAdd: "sadd", EditSRem: "srem", EditSConvert: "sconvert"}
 
 // String returns the edit kind's name in lower case ("set", "hset",
 // "lpush", ...), as CHANGES shows it.
@@ -88,7 +97,7 @@ func (k EditKind) String() string {
 // Edit is one primitive change within a Mutation.
 type Edit struct {
 	Kind                   EditKind
-	Field                  string // hash field
+	Field                  string // hash field, set member
 	Index                  int    // list position
 	Before, After          []byte
 	Deadline, PrevDeadline int64

@@ -472,6 +472,9 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 				return true
 			})
 			t.mat[at] = struct{}{}
+		case keyspace.KindSet:
+			putSetWhole(b, sp, at.key, ed.Deadline, e.Set) // persist_set.go
+			t.mat[at] = struct{}{}
 		}
 	case EditDel:
 		t.forget(at)
@@ -507,6 +510,12 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 			} else {
 				b.PutMeta(sp, at.key, store.KindList, ed.Deadline)
 			}
+		case keyspace.KindSet:
+			if t.overlay(at, e) {
+				b.PutOverlaySetMeta(sp, at.key, ed.Deadline)
+			} else {
+				b.PutMeta(sp, at.key, store.KindSet, ed.Deadline)
+			}
 		}
 	case EditHSet, EditHDel:
 		if _, ok := t.mat[at]; ok {
@@ -536,6 +545,8 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 		}
 		pl := t.pendingList(at)
 		pl.ops = append(pl.ops, listOp{kind: ed.Kind, i: ed.Index})
+	case EditSAdd, EditSRem, EditSConvert:
+		t.setEdit(at, sp, ed) // persist_set.go
 	case EditFlushDB:
 		t.forget(at)
 		// The database now starts over as a bottom layer with a space

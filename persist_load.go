@@ -321,6 +321,8 @@ func (eb *entryBuilder) add(r *store.Record) error {
 			e.Kind, e.Hash = keyspace.KindHash, keyspace.NewHash(0)
 		case store.KindList:
 			e.Kind, e.List = keyspace.KindList, keyspace.NewList()
+		case store.KindSet:
+			e.Kind, e.Set = keyspace.KindSet, keyspace.NewSet()
 		case store.KindTombstone:
 			if eb.parent == nil {
 				return fmt.Errorf("%w: tombstone of key %q in a space without a parent", store.ErrCorrupt, eb.key)
@@ -329,8 +331,18 @@ func (eb *entryBuilder) add(r *store.Record) error {
 		}
 		eb.cur = e
 	case store.TagField:
+		if eb.cur.Kind == keyspace.KindSet {
+			// Loading re-encodes a set by Redis's default limit, as
+			// Redis's RDB load does by its configured one (persist_set.go).
+			eb.cur.Set.Add(eb.copyKey(r.Field), loadMaxIntset)
+			return nil
+		}
 		eb.cur.Hash.Set(eb.copyKey(r.Field), eb.copyValue(r.Value))
 	case store.TagFieldDel:
+		if eb.cur.Kind == keyspace.KindSet {
+			eb.cur.Set.Rem(string(r.Field))
+			return nil
+		}
 		eb.cur.Hash.Del(string(r.Field))
 	case store.TagElem:
 		if eb.olist {
@@ -351,6 +363,9 @@ func (eb *entryBuilder) startOverlay(r *store.Record) error {
 	want := keyspace.KindHash
 	if r.Kind == store.KindList {
 		want = keyspace.KindList
+	}
+	if r.Kind == store.KindSet {
+		want = keyspace.KindSet
 	}
 	if base == nil || base.Kind != want {
 		return fmt.Errorf("%w: overlay of key %q over no value of its type in the parent space", store.ErrCorrupt, eb.key)
@@ -428,7 +443,8 @@ func (eb *entryBuilder) done() error {
 			return err
 		}
 	}
-	if (e.Kind == keyspace.KindHash && e.Hash.Len() == 0) || (e.Kind == keyspace.KindList && e.List.Len() == 0) {
+	if (e.Kind == keyspace.KindHash && e.Hash.Len() == 0) || (e.Kind == keyspace.KindList && e.List.Len() == 0) ||
+		(e.Kind == keyspace.KindSet && e.Set.Len() == 0) {
 		if !e.CopiedUp {
 			return nil
 		}

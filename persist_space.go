@@ -329,6 +329,8 @@ func (p *persister) foldDown(b *store.Batch, rd *store.Reader, child, par *keysp
 				b.PutJSON(ps, key, r.Deadline, r.Value)
 			case r.Overlay && mode != modeMaterial && r.Kind == store.KindHash:
 				b.PutOverlayMeta(ps, key, r.Deadline)
+			case r.Overlay && mode != modeMaterial && r.Kind == store.KindSet:
+				b.PutOverlaySetMeta(ps, key, r.Deadline)
 			case r.Overlay && mode != modeMaterial:
 				b.PutOverlayListMeta(ps, key, r.Deadline, r.Base, int(r.Len))
 			case r.Overlay && r.Kind == store.KindList:
@@ -372,6 +374,8 @@ func copyRecord(b *store.Batch, sp uint64, key string, r *store.Record) {
 			b.PutJSON(sp, key, r.Deadline, r.Value)
 		case r.Overlay && r.Kind == store.KindHash:
 			b.PutOverlayMeta(sp, key, r.Deadline)
+		case r.Overlay && r.Kind == store.KindSet:
+			b.PutOverlaySetMeta(sp, key, r.Deadline)
 		case r.Overlay:
 			b.PutOverlayListMeta(sp, key, r.Deadline, r.Base, int(r.Len))
 		default:
@@ -441,6 +445,8 @@ func writeEntry(b *store.Batch, sp uint64, key string, e *keyspace.Entry) {
 			b.PutElem(sp, key, e.List.Base+int64(i), v)
 			return true
 		})
+	case keyspace.KindSet:
+		putSetWhole(b, sp, key, e.ExpireAt, e.Set) // persist_set.go
 	}
 }
 

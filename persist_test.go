@@ -79,6 +79,8 @@ func dumpStore(t testing.TB, d *DB) string {
 						es = append(es, fmt.Sprintf("%q", e.List.Index(i)))
 					}
 					fmt.Fprintf(&sb, "list %s\n", strings.Join(es, " "))
+				case keyspace.KindSet:
+					fmt.Fprintf(&sb, "%s\n", dumpSet(e.Set)) // set_meta_test.go
 				}
 			}
 		}
@@ -263,7 +265,9 @@ func genMetaOp(r *rand.Rand) metaOp {
 		return fmt.Sprintf("%q", v)
 	}
 	k, k2, db := key(), key(), r.IntN(3)
-	switch r.IntN(30) {
+	switch r.IntN(36) {
+	case 30, 31, 32, 33, 34, 35:
+		return genMetaOpSets(r) // set_meta_test.go
 	case 0:
 		v := val()
 		return metaOp{fmt.Sprintf("SET %s %s", k, v), func(tx *Tx) string { return render(nil, tx.Set(k, v)) }}

@@ -42,6 +42,8 @@ type core struct {
 
 	tlCfg timelineCfg // the timeline's retention (timeline.go)
 
+	setMaxIntset atomic.Int64 // ^set-max-intset-entries; 0: the default (set.go)
+
 	// clockSec is a coarse clock (Unix seconds) for last-access stamps,
 	// refreshed by every transaction and by the expiry ticker, so that
 	// plain reads need not read the system clock (Redis caches its LRU
@@ -556,6 +558,8 @@ func undoValue(e *keyspace.Entry, ed *Edit) {
 		e.Hash.Restore(ed.Field, ed.Before, ed.Index)
 	case EditHConvert:
 		e.Hash.Flatten(ed.prev.Hash)
+	case EditSAdd, EditSRem, EditSConvert:
+		undoSetEdit(e, ed) // set.go
 	case EditLPush:
 		e.List.PopFront()
 	case EditRPush:

@@ -444,6 +444,8 @@ func entryRecords(r *store.Record, db int, key string, e *keyspace.Entry, put fu
 			return err == nil
 		})
 		return err
+	case keyspace.KindSet:
+		return setRecords(r, db, e.Set, put) // persist_set.go
 	}
 	return nil
 }

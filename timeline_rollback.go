@@ -129,6 +129,10 @@ func undoFits(e *keyspace.Entry, ed *Edit) bool {
 		return e.Kind == keyspace.KindList && e.List.Len() > 0
 	case EditLPop, EditRPop, EditLRemove:
 		return e.Kind == keyspace.KindList
+	case EditSAdd:
+		return e.Kind == keyspace.KindSet && e.Set.Has(ed.Field)
+	case EditSRem, EditSConvert:
+		return e.Kind == keyspace.KindSet
 	}
 	return true
 }
@@ -370,8 +374,8 @@ type HistoryEntry struct {
 	Type string
 	// Value is a string's value or a JSON document's text.
 	Value []byte
-	// Items is a hash's fields and values (field, value, ...) or a list's
-	// elements, in their order.
+	// Items is a hash's fields and values (field, value, ...), a list's
+	// elements in their order, or a set's members (sorted).
 	Items [][]byte
 	// ExpireAt is the key's deadline after the change (zero: none).
 	ExpireAt time.Time
@@ -453,6 +457,15 @@ func renderValue(e *keyspace.Entry) (str []byte, items [][]byte) {
 			items = append(items, append([]byte{}, v...))
 			return true
 		})
+	case keyspace.KindSet:
+		// Members sorted: a set's order is not part of its value.
+		ms := make([]string, 0, e.Set.Len())
+		e.Set.All(func(m string) bool { ms = append(ms, m); return true })
+		slices.Sort(ms)
+		items = make([][]byte, len(ms))
+		for i, m := range ms {
+			items[i] = []byte(m)
+		}
 	default:
 		items = [][]byte{[]byte("<" + strconv.Itoa(int(e.Kind)) + ">")}
 	}

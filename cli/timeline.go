@@ -98,7 +98,9 @@ func timelineLine(f map[string]resp.Value) string {
 			}
 		case "hset", "hdel":
 			s = shortValue(ef["field"].Str, 30, false) + ": " + valueOrNone(before) + " -> " + valueOrNone(after)
-		case "flushdb", "swapdb", "hconvert":
+		case "sadd", "srem":
+			s = kind + " " + shortValue(ef["field"].Str, 40, true)
+		case "flushdb", "swapdb", "hconvert", "sconvert":
 			continue
 		default:
 			s = kind

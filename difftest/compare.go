@@ -181,7 +181,7 @@ func isUint(b []byte) bool {
 // ruleFor returns the comparison rule of a command.
 func ruleFor(c Cmd) exception {
 	name := c.Name()
-	for _, e := range exceptions {
+	for _, e := range allExceptions { // exceptions plus setExceptions (gen_sets.go)
 		if e.cmd == name && (e.when == nil || e.when(c.Args)) {
 			return e
 		}

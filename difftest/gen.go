@@ -16,6 +16,7 @@ const (
 	FamKeys    Family = "keys"
 	FamHashes  Family = "hashes"
 	FamLists   Family = "lists"
+	FamSets    Family = "sets" // gen_sets.go
 	FamTx      Family = "tx"
 	FamMisc    Family = "misc"
 )
@@ -43,7 +44,7 @@ func NewGen(seed uint64, families ...Family) *Gen {
 	for _, f := range families {
 		g.families[f] = true
 	}
-	for _, w := range generators {
+	for _, w := range append(generators, setGenerators...) { // setGenerators: gen_sets.go
 		if g.families[w.fam] {
 			g.gens = append(g.gens, w)
 			g.total += w.weight
@@ -71,8 +72,11 @@ func (g *Gen) cmd() Cmd {
 		if g.families[FamKeys] && g.rnd.IntN(2) == 0 {
 			return Cmd{Pseudo: "scanall", Args: g.scanOpts(true)}
 		}
-		if g.families[FamHashes] {
+		if g.families[FamHashes] && (!g.families[FamSets] || g.chance(2)) {
 			return Cmd{Pseudo: "hscanall", Args: append([][]byte{g.key(FamHashes)}, g.scanOpts(false)...)}
+		}
+		if g.families[FamSets] {
+			return Cmd{Pseudo: "sscanall", Args: append([][]byte{g.key(FamSets)}, g.scanOpts(false)...)}
 		}
 	}
 	return Cmd{Args: g.plain()}
@@ -164,6 +168,8 @@ func (g *Gen) key(f Family) []byte {
 			return g.pick(hashKeys)
 		case FamLists:
 			return g.pick(listKeys)
+		case FamSets:
+			return g.pick(setKeys)
 		default:
 			return g.pick(strKeys)
 		}
@@ -183,6 +189,9 @@ func (g *Gen) anyKey() []byte {
 	}
 	if g.families[FamLists] {
 		pools = append(pools, listKeys)
+	}
+	if g.families[FamSets] {
+		pools = append(pools, setKeys)
 	}
 	if g.chance(10) {
 		return g.pick(specialKeys)
@@ -476,6 +485,7 @@ var arityNames = map[Family][]string{
 	FamKeys:    {"DEL", "UNLINK", "EXISTS", "TYPE", "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME", "PERSIST", "RENAME", "RENAMENX", "COPY", "MOVE", "SWAPDB", "DBSIZE", "KEYS", "SCAN", "RANDOMKEY", "TOUCH", "OBJECT", "FLUSHDB"},
 	FamHashes:  {"HSET", "HSETNX", "HGET", "HMGET", "HMSET", "HDEL", "HLEN", "HSTRLEN", "HEXISTS", "HKEYS", "HVALS", "HGETALL", "HINCRBY", "HINCRBYFLOAT", "HRANDFIELD", "HSCAN"},
 	FamLists:   {"LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP", "LLEN", "LRANGE", "LINDEX", "LSET", "LINSERT", "LREM", "LTRIM", "LPOS", "RPOPLPUSH", "LMOVE", "LMPOP", "BLPOP", "BRPOP", "BLMOVE", "BLMPOP", "BRPOPLPUSH"},
+	FamSets:    setArityNames, // gen_sets.go
 	FamTx:      {"MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH"},
 	FamMisc:    {"PING", "ECHO", "SELECT", "CLIENT", "TIME"},
 }

@@ -25,7 +25,8 @@ type Cmd struct {
 	// "scanall" (SCAN from cursor 0 until it returns 0, Args are the
 	// options after the cursor; the reply compared is the sorted union of
 	// the keys), "hscanall" (HSCAN likewise; Args[0] is the key; the
-	// union of field/value pairs, sorted), "reconnect" (new connections,
+	// union of field/value pairs, sorted), "sscanall" (SSCAN likewise:
+	// the union of members, sorted), "reconnect" (new connections,
 	// keeping the data), "sleep" (Args[0] milliseconds).
 	Pseudo string
 }
@@ -271,7 +272,7 @@ func ParseScript(text string) (Program, error) {
 				return p, fmt.Errorf("line %d: bad reply count %q", ln+1, args[1])
 			}
 			p.Cmds = append(p.Cmds, Cmd{Raw: args[2], Replies: n, ExpectClose: d == "!rawclose"})
-		case "!scanall", "!hscanall", "!reconnect", "!sleep":
+		case "!scanall", "!hscanall", "!sscanall", "!reconnect", "!sleep":
 			p.Cmds = append(p.Cmds, Cmd{Pseudo: d[1:], Args: args[1:]})
 		default:
 			return p, fmt.Errorf("line %d: unknown directive %s", ln+1, d)

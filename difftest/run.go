@@ -260,7 +260,7 @@ func (s *session) step(c Cmd) (*Mismatch, error) {
 		ms, _ := strconv.Atoi(string(c.Args[0]))
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 		return nil, nil
-	case c.Pseudo == "scanall" || c.Pseudo == "hscanall":
+	case c.Pseudo == "scanall" || c.Pseudo == "hscanall" || c.Pseudo == "sscanall":
 		if s.inMulti {
 			return nil, nil // a full scan cannot be queued
 		}
@@ -330,7 +330,10 @@ func (s *session) check(c Cmd, errR, errO error) *Mismatch {
 	switch name {
 	case "watch":
 		s.watching = s.watching || string(want) == "+OK\r\n"
-	case "exec", "unwatch", "reset":
+	case "exec":
+		// EXEC without MULTI is refused and leaves the WATCH in force.
+		s.watching = s.watching && strings.HasPrefix(string(want), "-ERR EXEC without MULTI")
+	case "unwatch", "reset":
 		s.watching = false
 	case "discard":
 		s.watching = s.watching && string(want) != "+OK\r\n"
@@ -398,6 +401,12 @@ func scanAll(cl *Client, c Cmd) []byte {
 			return []byte("<hscanall needs a key>")
 		}
 		prefix = [][]byte{[]byte("HSCAN"), opts[0]}
+		opts = opts[1:]
+	} else if c.Pseudo == "sscanall" {
+		if len(opts) == 0 {
+			return []byte("<sscanall needs a key>")
+		}
+		prefix = [][]byte{[]byte("SSCAN"), opts[0]}
 		opts = opts[1:]
 	} else {
 		prefix = [][]byte{[]byte("SCAN")}

@@ -158,6 +158,10 @@ func dump(t *testing.T, s *testServer) string {
 				v = c.HGetAll(ctx, k).Val()
 			case "list":
 				v = c.LRange(ctx, k, 0, -1).Val()
+			case "set":
+				ms := c.SMembers(ctx, k).Val()
+				slices.Sort(ms)
+				v = ms
 			}
 			fmt.Fprintf(&sb, "%d %q %s %v %v\n", db, k, typ, at, v)
 		}
@@ -190,6 +194,9 @@ func TestServerRestartKeepsEverything(t *testing.T) {
 	must(c.LInsert(ctx, "list", "BEFORE", "c", "bc").Err())
 	must(c.LRem(ctx, "list", 1, "a").Err())
 	must(c.Expire(ctx, "list", 2*time.Hour).Err())
+	must(c.SAdd(ctx, "set", "a", "1", "\x00").Err())
+	must(c.SRem(ctx, "set", "1").Err())
+	must(c.SAdd(ctx, "intset", 3, 1, 2).Err())
 	must(c.Do(ctx, "SELECT", 4).Err())
 	c.Close()
 	c4 := redis.NewClient(&redis.Options{Addr: s.addr, DB: 4, MaxRetries: -1})

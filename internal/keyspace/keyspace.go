@@ -68,6 +68,7 @@ type Entry struct {
 	Str      []byte // KindString, KindJSON; never modified in place within len(Str)
 	Hash     *Hash  // KindHash
 	List     *List  // KindList
+	Set      *Set   // KindSet
 	ExpireAt int64  // deadline in Unix milliseconds; 0 means no expiry
 	Version  uint64 // seq of the last mutation of this key (for WATCH)
 	lru      int64  // last access, Unix seconds; atomic (readers touch it)
@@ -432,6 +433,9 @@ func (e *Entry) Clone() *Entry {
 	if e.List != nil {
 		c.List = e.List.Clone()
 	}
+	if e.Set != nil {
+		c.Set = e.Set.Clone()
+	}
 	return c
 }
 
@@ -446,6 +450,9 @@ func (e *Entry) cloneFrozen() *Entry {
 	}
 	if e.List != nil {
 		c.List = e.List.CloneFrozen()
+	}
+	if e.Set != nil {
+		c.Set = e.Set.CloneFrozen()
 	}
 	return c
 }

@@ -71,6 +71,15 @@ func (b *Batch) PutOverlayMeta(space uint64, key string, deadline int64) {
 	_ = b.b.Set(b.buf, appendMeta(hdr[:0], KindHash|overlayFlag, deadline), nil)
 }
 
+// PutOverlaySetMeta stores the meta of a set whose records in space are
+// changes over the parent space's set (members added as field records,
+// members removed as deleted-field records).
+func (b *Batch) PutOverlaySetMeta(space uint64, key string, deadline int64) {
+	b.buf = appendMetaKey(b.buf[:0], space, key)
+	var hdr [1 + binary.MaxVarintLen64]byte
+	_ = b.b.Set(b.buf, appendMeta(hdr[:0], KindSet|overlayFlag, deadline), nil)
+}
+
 // PutOverlayListMeta stores the meta of a list whose elements in space
 // are changes over the parent space's: element i is at position base+i,
 // for i < n, read from the parent where space has no record.

@@ -50,8 +50,8 @@ func (sc *scanner) add(k, v []byte) error {
 		return corrupt("two type records for key %q", r.Key)
 	}
 	switch {
-	case r.Tag == tagField && sc.kind == KindHash:
-	case r.Tag == tagFieldDel && sc.kind == KindHash && sc.ovl:
+	case r.Tag == tagField && (sc.kind == KindHash || sc.kind == KindSet):
+	case r.Tag == tagFieldDel && (sc.kind == KindHash || sc.kind == KindSet) && sc.ovl:
 	case r.Tag == tagElem && sc.kind == KindList && sc.ovl:
 		if r.Pos < sc.lo || r.Pos >= sc.hi {
 			// An element left behind by pops of an overlay list: not
