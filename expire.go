@@ -25,6 +25,7 @@ func (c *core) activeExpiry() {
 		case <-t.C:
 		}
 		c.tickClock(c.nowMs())
+		c.memTick() // background eviction (evict.go)
 		for c.expireCycle() {
 			select {
 			case <-c.stop:

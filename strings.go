@@ -118,7 +118,7 @@ func (d *DB) Get(key string) ([]byte, error) {
 		return nil, ErrWrongType
 	}
 	v := e.Str[:len(e.Str):len(e.Str)]
-	e.Touch(c.clockSec.Load())
+	c.touch(e, c.clockSec.Load())
 	ks.RUnlock(s)
 	return v, nil
 }
