@@ -66,15 +66,16 @@ func (p EvictionPolicy) volatile() bool { return p >= VolatileLRU }
 
 // EvictionConfig is the memory limit and how it is kept, changeable at
 // run time (DB.SetEvictionConfig; the server's CONFIG SET maxmemory...).
-// Zero fields of Options take Redis's defaults.
+// In Options, zero fields take Redis's defaults (and a negative
+// EvictionTenacity, LFULogFactor or LFUDecayTime means 0).
 type EvictionConfig struct {
 	// MaxMemory is the limit, in bytes, of the data's accounted size
 	// (DB.MemoryStats's DatasetBytes); 0 means none.
 	MaxMemory int64
 	// Policy chooses what is evicted at the limit.
 	Policy EvictionPolicy
-	// Samples is maxmemory-samples: keys looked at per eviction (1..64;
-	// default 5).
+	// Samples is maxmemory-samples: keys looked at per eviction, in each
+	// database (default 5).
 	Samples int
 	// Tenacity is maxmemory-eviction-tenacity (0..100; default 10): how
 	// long one write may spend evicting before it goes on and the
@@ -84,7 +85,7 @@ type EvictionConfig struct {
 	// counters grow.
 	LFULogFactor int
 	// LFUDecayTime is lfu-decay-time (default 1): minutes after which an
-	// idle key's LFU counter halves... decreases by one (0: never).
+	// idle key's LFU counter decreases by one (0: never).
 	LFUDecayTime int
 }
 
@@ -130,18 +131,20 @@ func (m *memState) init(o Options) {
 func (o Options) evictionConfig() EvictionConfig {
 	cfg := EvictionConfig{MaxMemory: o.MaxMemory, Policy: o.EvictionPolicy, Samples: o.MaxMemorySamples,
 		Tenacity: o.EvictionTenacity, LFULogFactor: o.LFULogFactor, LFUDecayTime: o.LFUDecayTime}
+	def := func(v *int, d int) {
+		switch {
+		case *v == 0:
+			*v = d
+		case *v < 0:
+			*v = 0
+		}
+	}
 	if cfg.Samples == 0 {
 		cfg.Samples = 5
 	}
-	if cfg.Tenacity == 0 {
-		cfg.Tenacity = 10
-	}
-	if cfg.LFULogFactor == 0 {
-		cfg.LFULogFactor = 10
-	}
-	if cfg.LFUDecayTime == 0 {
-		cfg.LFUDecayTime = 1
-	}
+	def(&cfg.Tenacity, 10)
+	def(&cfg.LFULogFactor, 10)
+	def(&cfg.LFUDecayTime, 1)
 	return cfg
 }
 
@@ -151,8 +154,8 @@ func (cfg EvictionConfig) check() error {
 		return fmt.Errorf("%w: maxmemory is negative", ErrInvalidArgument)
 	case int(cfg.Policy) >= len(policyNames):
 		return fmt.Errorf("%w: unknown eviction policy %d", ErrInvalidArgument, cfg.Policy)
-	case cfg.Samples < 1 || cfg.Samples > 64:
-		return fmt.Errorf("%w: maxmemory-samples must be between 1 and 64", ErrInvalidArgument)
+	case cfg.Samples < 1 || cfg.Samples > math.MaxInt32:
+		return fmt.Errorf("%w: maxmemory-samples must be between 1 and %d", ErrInvalidArgument, math.MaxInt32)
 	case cfg.Tenacity < 0 || cfg.Tenacity > 100:
 		return fmt.Errorf("%w: maxmemory-eviction-tenacity must be between 0 and 100", ErrInvalidArgument)
 	case cfg.LFULogFactor < 0:
@@ -183,13 +186,12 @@ func (m *memState) get() EvictionConfig {
 func (d *DB) EvictionConfig() EvictionConfig { return d.c.mem.get() }
 
 // SetEvictionConfig changes the memory limit and eviction settings at run
-// time (zero Samples, Tenacity, LFULogFactor or LFUDecayTime keep Redis's
-// defaults). Lowering MaxMemory below the data's size evicts in the
+// time. Every field is taken as given (start from EvictionConfig and
+// change what differs; 0 is a valid tenacity, log factor or decay time).
+// Lowering MaxMemory below the data's size evicts in the
 // background (and on the next writes); under NoEviction, writes that add
 // data fail with ErrOOM until enough is deleted.
 func (d *DB) SetEvictionConfig(cfg EvictionConfig) error {
-	cfg = Options{MaxMemory: cfg.MaxMemory, EvictionPolicy: cfg.Policy, MaxMemorySamples: cfg.Samples,
-		EvictionTenacity: cfg.Tenacity, LFULogFactor: cfg.LFULogFactor, LFUDecayTime: cfg.LFUDecayTime}.evictionConfig()
 	if err := cfg.check(); err != nil {
 		return err
 	}
@@ -383,7 +385,7 @@ type errOOM struct{}
 // checkOOM stops a write that adds data while the store is out of memory
 // (ErrOOM from the transaction).
 func (tx *Tx) checkOOM() {
-	if tx.c.mem.oom.Load() {
+	if tx.c.mem.oom.Load() && !tx.oomExempt {
 		panic(errOOM{})
 	}
 }

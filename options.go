@@ -69,7 +69,8 @@ type Options struct {
 	// MaxMemorySamples, EvictionTenacity, LFULogFactor and LFUDecayTime
 	// are Redis's maxmemory-samples (default 5),
 	// maxmemory-eviction-tenacity (10), lfu-log-factor (10) and
-	// lfu-decay-time (1 minute); zero means the default.
+	// lfu-decay-time (1 minute); zero means the default, and a negative
+	// value of the last three means 0.
 	MaxMemorySamples int
 	EvictionTenacity int
 	LFULogFactor     int

@@ -199,6 +199,10 @@ type Tx struct {
 	nowMs  int64
 	now    time.Time
 	origin Origin // who makes the changes (SetOrigin), for the timeline
+	// oomExempt: the caller decides about the memory limit (the server
+	// refuses denyoom commands itself, as Redis does), so primitives do
+	// not fail with ErrOOM (evict.go).
+	oomExempt bool
 }
 
 type heldLock struct {
@@ -253,10 +257,16 @@ func (tx *Tx) Lock(keys ...string) {
 // run is the single entry to the keyspace for every operation but the
 // lock-free-path reads. pre lists stripes known up front.
 func (c *core) run(br *branch, db int, write bool, pre []keyspace.Stripe, fn func(tx *Tx) error) error {
+	return c.runOpt(br, db, write, false, pre, fn)
+}
+
+// runOpt is run with the transaction's exemption from ErrOOM.
+func (c *core) runOpt(br *branch, db int, write, oomExempt bool, pre []keyspace.Stripe, fn func(tx *Tx) error) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
 	tx := c.txPool.Get().(*Tx)
+	tx.oomExempt = oomExempt
 	tx.br, tx.ks = br, br.ks
 	tx.db, tx.write, tx.done = db, write, false
 	defer func() {
@@ -817,7 +827,10 @@ func (d *DB) UpdateKeys(keys []string, fn func(tx *Tx) error) error {
 }
 
 // UpdateKeyBytes is UpdateKeys for keys held as bytes (such as a server's
-// command arguments): it locks without converting them to strings.
+// command arguments): it locks without converting them to strings. Over
+// MaxMemory it evicts first, like every write, but its writes never fail
+// with ErrOOM: the caller decides, as the server does with CheckMemory
+// before Redis's denyoom commands only.
 func (d *DB) UpdateKeyBytes(keys [][]byte, fn func(tx *Tx) error) error {
 	return d.doBytes(true, fn, keys)
 }
@@ -836,7 +849,7 @@ func (d *DB) doBytes(write bool, fn func(tx *Tx) error, keys [][]byte) error {
 	for _, k := range keys {
 		pre = append(pre, d.br.ks.StripeOfBytes(d.db, k))
 	}
-	return d.c.run(d.br, d.db, write, pre, fn)
+	return d.c.runOpt(d.br, d.db, write, true, pre, fn)
 }
 
 // ViewKeys is View with the locks of keys taken up front; see UpdateKeys.
