@@ -525,3 +525,40 @@ func TestEvictionConcurrent(t *testing.T) {
 		t.Fatal("nothing evicted")
 	}
 }
+
+// BenchmarkSetEvicting is Set over a key space larger than MaxMemory
+// holds: every write evicts about one key.
+func BenchmarkSetEvicting(b *testing.B) {
+	db, err := Open(Options{MaxMemory: 2 << 20, EvictionPolicy: AllKeysLRU, Timeline: TimelineOptions{Disabled: true}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	keys := make([]string, 1<<18)
+	for i := range keys {
+		keys[i] = "key:" + strconv.Itoa(i)
+	}
+	v := []byte("value")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := db.Set(keys[i&(len(keys)-1)], v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSetUnderLimit is Set with MaxMemory set and not reached.
+func BenchmarkSetUnderLimit(b *testing.B) {
+	db, err := Open(Options{MaxMemory: 1 << 40, EvictionPolicy: AllKeysLRU})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	v := []byte("value")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := db.Set("key", v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -32,7 +32,7 @@ func addEvictConfig(cfg *config) {
 		if err := s.DB.SetEvictionConfig(c); err != nil {
 			return err
 		}
-		setGoMemLimit(c.MaxMemory)
+		setGoMemLimit(s.DB, c.MaxMemory)
 		return nil
 	}
 	evc := func(s *Server) potato.EvictionConfig {
@@ -64,7 +64,7 @@ func addEvictConfig(cfg *config) {
 			}})
 	}
 	intp("maxmemory", "memory", "0", 0, math.MaxInt64,
-		"Limit of the data's accounted size (INFO used_memory_dataset); past it keys are evicted per maxmemory-policy, or denyoom commands get -OOM. 0: no limit. Also sets the Go runtime's soft memory limit (GOMEMLIMIT) to 1.2x the value.",
+		"Limit of the data's accounted size (INFO used_memory_dataset); past it keys are evicted per maxmemory-policy, or denyoom commands get -OOM. 0: no limit. Also sets the Go runtime's soft memory limit (GOMEMLIMIT) to 1.2x the value plus the timeline's memory bound plus 32 MiB.",
 		func(c potato.EvictionConfig) int64 { return c.MaxMemory }, func(c *potato.EvictionConfig, v int64) { c.MaxMemory = v })
 	cfg.add(&param{name: "maxmemory-policy", typ: "enum", def: "noeviction",
 		doc: "What is evicted at maxmemory: " + strings.Join(policyEnum, ", ") + ".",
@@ -92,10 +92,12 @@ var (
 )
 
 // setGoMemLimit makes the Go runtime's soft memory limit 1.2x maxmemory
-// (at least 32 MiB, so a tiny maxmemory does not make the GC run without
-// end), so that garbage does not take the process far past the limit; 0
-// restores the limit the process started with.
-func setGoMemLimit(maxmemory int64) {
+// plus what the heap holds besides the data: the timeline's bound (its
+// records are not data: maxmemory does not count them) and 32 MiB for the
+// server itself, so that garbage does not take the process far past the
+// limit while the GC never runs without end. 0 restores the limit the
+// process started with.
+func setGoMemLimit(db *potato.DB, maxmemory int64) {
 	goMemMu.Lock()
 	defer goMemMu.Unlock()
 	if goMemOrig < 0 {
@@ -105,7 +107,10 @@ func setGoMemLimit(maxmemory int64) {
 		debug.SetMemoryLimit(goMemOrig)
 		return
 	}
-	lim := max(maxmemory/5*6, 32<<20)
+	lim := maxmemory/5*6 + 32<<20
+	if to := db.TimelineOptions(); !to.Disabled {
+		lim += to.MaxMemory
+	}
 	if goMemOrig < lim {
 		lim = goMemOrig // an explicit GOMEMLIMIT lower than that wins
 	}
