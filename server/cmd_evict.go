@@ -201,7 +201,7 @@ func cmdMemoryStats(c *Conn, a [][]byte, _ *potato.Tx) {
 // the problems this store can see (over maxmemory with nothing to evict).
 func cmdMemoryDoctor(c *Conn, a [][]byte, _ *potato.Tx) {
 	st := c.s.DB.MemoryStats()
-	if st.Keys == 0 && st.DatasetBytes < 5<<20 {
+	if st.DatasetBytes < 5<<20 { // Redis's threshold (used memory under 5 MB)
 		c.w.AppendBulkString("Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.")
 		return
 	}
