@@ -93,6 +93,7 @@ type EvictionConfig struct {
 type memState struct {
 	max      atomic.Int64
 	policy   atomic.Uint32
+	lfu      atomic.Bool // policy is an LFU one (the read path's one check)
 	samples  atomic.Int32
 	tenacity atomic.Int32
 	logFac   atomic.Int32
@@ -172,6 +173,7 @@ func (m *memState) set(cfg EvictionConfig) {
 	m.logFac.Store(int32(min(cfg.LFULogFactor, math.MaxInt32)))
 	m.decay.Store(int32(min(cfg.LFUDecayTime, math.MaxInt32)))
 	m.policy.Store(uint32(cfg.Policy))
+	m.lfu.Store(cfg.Policy.lfu())
 	m.max.Store(cfg.MaxMemory)
 	m.oom.Store(false)
 }
@@ -278,11 +280,16 @@ func (d *DB) MemoryStats() MemoryStats {
 const lfuInitVal = 5
 
 // touch records an access to e, as the policy in force tracks it.
+// It is small enough to inline on the read path; LFU goes out of line.
 func (c *core) touch(e *keyspace.Entry, sec int64) {
-	if !EvictionPolicy(c.mem.policy.Load()).lfu() {
-		e.Touch(sec)
+	if c.mem.lfu.Load() {
+		c.touchLFU(e, sec)
 		return
 	}
+	e.Touch(sec)
+}
+
+func (c *core) touchLFU(e *keyspace.Entry, sec int64) {
 	w := e.AccessWord()
 	nw := c.lfuAccess(w, sec)
 	if nw != w {
@@ -480,7 +487,7 @@ func (c *core) evictOne(policy EvictionPolicy) bool {
 		// Random: a random key of a random non-empty database.
 		for _, i := range m.rnd.Perm(len(brs) * NumDBs) {
 			b, db := brs[i/NumDBs], i%NumDBs
-			if b.ks.StoredKeys(db) == 0 {
+			if b.ks.Len(db) == 0 || b.ks.StoredKeys(db) == 0 {
 				continue
 			}
 			var key string
@@ -499,7 +506,7 @@ func (c *core) evictOne(policy EvictionPolicy) bool {
 		sampled := false
 		for _, b := range brs {
 			for db := 0; db < NumDBs; db++ {
-				if b.ks.StoredKeys(db) == 0 {
+				if b.ks.Len(db) == 0 || b.ks.StoredKeys(db) == 0 {
 					continue
 				}
 				if b.ks.Sample(db, samples, policy.volatile(), m.rnd, func(k string, e *keyspace.Entry, _ keyspace.Stripe) {

@@ -249,7 +249,8 @@ func TestVolatilePolicies(t *testing.T) {
 				}
 			}
 			limit := used(db) - 30000
-			if err := setEvict(db, EvictionConfig{MaxMemory: limit, Policy: p}); err != nil {
+			// Tenacity 100: evict to the limit now, whatever the machine's speed.
+			if err := setEvict(db, EvictionConfig{MaxMemory: limit, Policy: p, Tenacity: 100}); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.CheckMemory(); err != nil {
@@ -293,7 +294,7 @@ func TestVolatilePolicies(t *testing.T) {
 func TestAllKeysPoliciesFit(t *testing.T) {
 	for _, p := range []EvictionPolicy{AllKeysRandom, AllKeysLFU, AllKeysLRU} {
 		t.Run(p.String(), func(t *testing.T) {
-			db, _ := openEvict(t, Options{MaxMemory: 50 << 10, EvictionPolicy: p})
+			db, _ := openEvict(t, Options{MaxMemory: 50 << 10, EvictionPolicy: p, EvictionTenacity: 100})
 			fillN(t, db, "k", 3000, 0)
 			if err := db.CheckMemory(); err != nil {
 				t.Fatal(err)
@@ -317,7 +318,7 @@ func TestAllKeysLFUKeepsFrequent(t *testing.T) {
 			db.Get(fmt.Sprint("k", i))
 		}
 	}
-	setEvict(db, EvictionConfig{MaxMemory: used(db) / 2, Policy: AllKeysLFU, Samples: 10})
+	setEvict(db, EvictionConfig{MaxMemory: used(db) / 2, Policy: AllKeysLFU, Samples: 10, Tenacity: 100})
 	if err := db.CheckMemory(); err != nil {
 		t.Fatal(err)
 	}

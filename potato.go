@@ -766,7 +766,11 @@ func (tx *Tx) lookup(key string) *keyspace.Entry {
 		}
 	}
 	if e != nil {
-		tx.c.touch(e, tx.nowMs/1000)
+		if tx.c.mem.lfu.Load() { // evict.go; inline for the read path
+			tx.c.touchLFU(e, tx.nowMs/1000)
+		} else {
+			e.Touch(tx.nowMs / 1000)
+		}
 	}
 	return e
 }
