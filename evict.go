@@ -224,8 +224,17 @@ func (c *core) recount() {
 	mark := c.main.ks.MemDelta()
 	seen := map[*keyspace.Layer]struct{}{}
 	var sum int64
+	// Take the branches first: a stripe is never locked under brs.mu.
 	c.brs.mu.RLock()
+	brs := make([]*branch, 0, len(c.brs.m))
 	for _, b := range c.brs.m {
+		brs = append(brs, b)
+	}
+	c.brs.mu.RUnlock()
+	for _, b := range brs {
+		if b.deleted.Load() {
+			continue
+		}
 		ks := b.ks
 		for db := 0; db < NumDBs; db++ {
 			// One stripe of db keeps its chain still (Flush, Fold and
@@ -241,7 +250,6 @@ func (c *core) recount() {
 			ks.RUnlock(s)
 		}
 	}
-	c.brs.mu.RUnlock()
 	m.base.Store(sum)
 	m.mark.Store(mark)
 	m.lastCount.Store(time.Now().UnixNano())
