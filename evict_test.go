@@ -101,8 +101,9 @@ func TestMemoryAccountingReturnsToZero(t *testing.T) {
 
 // The accounted size is within 10% of what the Go heap holds for the
 // data, for values from 10 B to 100 KB: the heap the filled store frees
-// when closed, less what an empty one frees. A measurement disturbed by
-// memory other tests free meanwhile (a negative figure) is taken again.
+// when closed, less what an empty one frees. Memory that earlier tests
+// release meanwhile only disturbs a measurement one way or the other, so
+// it is taken three times and the smallest positive figure counts.
 func TestEntrySizeTracksHeap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates")
@@ -119,6 +120,7 @@ func TestEntrySizeTracksHeap(t *testing.T) {
 		val := make([]byte, size)
 		var acc, heap int64
 		for try := 0; try < 3; try++ {
+			var h int64
 			m0 := heapNow()
 			// The timeline keeps each write's record: not data.
 			db, err := Open(Options{Timeline: TimelineOptions{Disabled: true}, ExpiryInterval: -1})
@@ -136,9 +138,9 @@ func TestEntrySizeTracksHeap(t *testing.T) {
 			db.Close()
 			db = nil
 			m3 := heapNow()
-			heap = (m2 - m3) - (m1 - m0)
-			if heap > 0 {
-				break
+			h = (m2 - m3) - (m1 - m0)
+			if h > 0 && (heap <= 0 || h < heap) {
+				heap = h
 			}
 		}
 		ratio := float64(acc) / float64(heap)
