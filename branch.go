@@ -351,7 +351,8 @@ func (c *core) dropBranch(name string) error {
 	delete(c.brs.m, name)
 	b.ks.UnlockAll()
 	c.brs.mu.Unlock()
-	close(b.gone) // its blocked clients fail with ErrNoBranch
+	c.mem.stale.Store(true) // its layers no longer count (evict.go)
+	close(b.gone)           // its blocked clients fail with ErrNoBranch
 	c.foldLayers()
 	return nil
 }
@@ -448,6 +449,7 @@ func (c *core) foldOne() bool {
 				r.b.ks.Relink(r.db, gone, kept)
 				r.b.ks.ResetExpiryCursors(r.db)
 			}
+			c.mem.stale.Store(true) // the fold moved bytes between layers (evict.go)
 		} else {
 			c.log.Error("folding a branch layer failed; it stays", "err", err)
 		}

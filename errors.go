@@ -75,6 +75,17 @@ var (
 	// "potato: JSON: " is RedisJSON's reply, code included (serde_json's
 	// parse errors have none).
 	ErrJSON = errors.New("potato: JSON")
+	// ErrOOM is returned by writes that would add data while the store
+	// is over Options.MaxMemory and nothing can be evicted (the policy
+	// is NoEviction, or no key qualifies): the write changed nothing.
+	// Reads and deletes keep working.
+	ErrOOM = errors.New("potato: OOM command not allowed when used memory > 'maxmemory'.")
+	// ErrNoLFU is returned by Freq unless an LFU eviction policy is in
+	// force (Redis's OBJECT FREQ error).
+	ErrNoLFU = errors.New("potato: ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+	// ErrNoLRU is returned by Object's idle time under an LFU eviction
+	// policy (Redis's OBJECT IDLETIME error).
+	ErrNoLRU = errors.New("potato: ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 	// ErrClosed is returned by operations on a closed DB.
 	ErrClosed = errors.New("potato: database closed")
 )

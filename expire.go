@@ -26,6 +26,7 @@ func (c *core) activeExpiry() {
 		}
 		c.tickClock(c.nowMs())
 		c.trimTimelines()
+		c.memTick() // background eviction (evict.go)
 		for c.expireCycle() {
 			select {
 			case <-c.stop:

@@ -659,7 +659,7 @@ func (tx *Tx) GetDotted(key string, allow func(prefix string) bool) ([]byte, err
 		if !tx.write {
 			tx.ks.Hit(ps)
 		}
-		e.Touch(tx.nowMs / 1000)
+		tx.c.touch(e, tx.nowMs/1000)
 		v, ok := jsondoc.DotGet(e.Str, key[i+1:])
 		if !ok {
 			return nil, ErrNotFound

@@ -8,6 +8,7 @@ type Metrics struct {
 	Keys           [NumDBs]int64 // keys per database, as DBSIZE counts them
 	Expires        [NumDBs]int64 // keys with a deadline, per database
 	ExpiredKeys    int64         // keys removed because their deadline passed
+	EvictedKeys    int64         // keys evicted for MaxMemory
 	KeyspaceHits   int64         // reads that found their key
 	KeyspaceMisses int64         // reads that did not
 	Mutations      uint64        // mutations committed since Open
@@ -22,10 +23,11 @@ type Metrics struct {
 // one cache line.
 type counters struct {
 	expired *xsync.Counter
+	evicted *xsync.Counter
 }
 
 func newCounters() counters {
-	return counters{expired: xsync.NewCounter()}
+	return counters{expired: xsync.NewCounter(), evicted: xsync.NewCounter()}
 }
 
 // Metrics returns a snapshot of the store's counters.
@@ -40,6 +42,7 @@ func (d *DB) Metrics() Metrics {
 		}
 	}
 	m.ExpiredKeys = c.ctr.expired.Value()
+	m.EvictedKeys = c.ctr.evicted.Value()
 	c.brs.mu.RLock()
 	for _, b := range c.brs.m {
 		h, ms := b.ks.HitsMisses()

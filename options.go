@@ -55,6 +55,27 @@ type Options struct {
 	// it at runtime.
 	NotifyKeyspaceEvents string
 
+	// MaxMemory limits the accounted size of the data, in bytes
+	// (Redis's maxmemory; see DB.MemoryStats): past it, keys are evicted
+	// per EvictionPolicy, or writes that add data fail with ErrOOM under
+	// NoEviction. Zero means no limit. DB.SetEvictionConfig changes it,
+	// and the fields below, at run time.
+	MaxMemory int64
+
+	// EvictionPolicy chooses the keys evicted at MaxMemory (Redis's
+	// maxmemory-policy). The zero value is NoEviction.
+	EvictionPolicy EvictionPolicy
+
+	// MaxMemorySamples, EvictionTenacity, LFULogFactor and LFUDecayTime
+	// are Redis's maxmemory-samples (default 5),
+	// maxmemory-eviction-tenacity (10), lfu-log-factor (10) and
+	// lfu-decay-time (1 minute); zero means the default, and a negative
+	// value of the last three means 0.
+	MaxMemorySamples int
+	EvictionTenacity int
+	LFULogFactor     int
+	LFUDecayTime     int
+
 	// fs replaces the operating system's filesystem under Dir (tests:
 	// Pebble's crashable in-memory filesystem, fault injection).
 	fs vfs.FS
@@ -94,6 +115,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Compression > CompressionZstd {
 		return o, fmt.Errorf("potato: Options.Compression is invalid (%d)", o.Compression)
+	}
+	if err := o.evictionConfig().check(); err != nil {
+		return o, fmt.Errorf("potato: Options: %w", err)
 	}
 	if _, err := parseNotifyFlags(o.NotifyKeyspaceEvents); err != nil {
 		return o, fmt.Errorf("potato: Options.NotifyKeyspaceEvents %q: invalid event class character (use 'Ag$lshzxeKEtmdn')", o.NotifyKeyspaceEvents)

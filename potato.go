@@ -39,6 +39,7 @@ type core struct {
 	subIDs []*func(*Mutation)
 
 	ctr counters
+	mem memState // memory limit, accounting, eviction (evict.go)
 
 	tlCfg timelineCfg // the timeline's retention (timeline.go)
 
@@ -71,6 +72,7 @@ func Open(opts Options) (*DB, error) {
 	}
 	c := &core{opts: o, log: o.Logger, seed: keyspace.NewSeed(), stop: make(chan struct{}), ctr: newCounters()}
 	c.txPool.New = func() any { return &Tx{c: c} }
+	c.mem.init(o)
 	c.main = newBranch(MainBranch, keyspace.NewWithSeed(c.seed))
 	c.brs.m = map[string]*branch{MainBranch: c.main}
 	if o.Dir != "" {
@@ -199,6 +201,10 @@ type Tx struct {
 	nowMs  int64
 	now    time.Time
 	origin Origin // who makes the changes (SetOrigin), for the timeline
+	// oomExempt: the caller decides about the memory limit (the server
+	// refuses denyoom commands itself, as Redis does), so primitives do
+	// not fail with ErrOOM (evict.go).
+	oomExempt bool
 }
 
 type heldLock struct {
@@ -214,6 +220,7 @@ type retrySignal struct{ s keyspace.Stripe }
 // an error (or panics), every change it made is undone and Update returns
 // that error.
 func (d *DB) Update(fn func(tx *Tx) error) error {
+	d.c.evictBeforeWrite()
 	return d.c.run(d.br, d.db, true, nil, fn)
 }
 
@@ -252,10 +259,16 @@ func (tx *Tx) Lock(keys ...string) {
 // run is the single entry to the keyspace for every operation but the
 // lock-free-path reads. pre lists stripes known up front.
 func (c *core) run(br *branch, db int, write bool, pre []keyspace.Stripe, fn func(tx *Tx) error) error {
+	return c.runOpt(br, db, write, false, pre, fn)
+}
+
+// runOpt is run with the transaction's exemption from ErrOOM.
+func (c *core) runOpt(br *branch, db int, write, oomExempt bool, pre []keyspace.Stripe, fn func(tx *Tx) error) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
 	tx := c.txPool.Get().(*Tx)
+	tx.oomExempt = oomExempt
 	tx.br, tx.ks = br, br.ks
 	tx.db, tx.write, tx.done = db, write, false
 	defer func() {
@@ -327,6 +340,10 @@ func (tx *Tx) call(fn func(tx *Tx) error) (err error, retry *retrySignal) {
 		}
 		if _, ok := r.(errReadOnly); ok {
 			err = ErrTxReadOnly
+			return
+		}
+		if _, ok := r.(errOOM); ok {
+			err = ErrOOM
 			return
 		}
 		tx.rollback()
@@ -472,8 +489,11 @@ func (tx *Tx) commit() error {
 		}
 		if m.Op == "expired" {
 			c.ctr.expired.Inc()
+		} else if m.Op == "evicted" {
+			c.ctr.evicted.Inc()
 		}
 		if m.dbWide() {
+			c.mem.stale.Store(true) // a dropped or swapped layer: recount (evict.go)
 			touchWatchers(m.Edits[0].watchers)
 		} else {
 			if e := tx.ks.Get(m.DB, m.Key); e != nil {
@@ -541,6 +561,7 @@ func (tx *Tx) undo(db int, key string, ed *Edit) {
 		return
 	}
 	undoValue(e, ed)
+	ks.Grow(db, key, e, -editGrowth(ed))
 }
 
 // undoValue undoes a container Edit (not EditSet, EditDel, EditExpire or
@@ -629,6 +650,8 @@ func (tx *Tx) put(key, op string, e *keyspace.Entry) {
 	if e.Kind == keyspace.KindString || e.Kind == keyspace.KindJSON {
 		ed.After = e.Str
 	}
+	tx.checkOOM()
+	tx.c.stampNew(e, prev, tx.nowMs/1000)
 	ks.Put(tx.db, key, e)
 	tx.record(key, op, ed)
 }
@@ -669,8 +692,9 @@ func (tx *Tx) hset(key, op string, e *keyspace.Entry, field string, v []byte) (e
 		// undo must restore the encoding and the order of the fields.
 		tx.record(key, op, Edit{Kind: EditHConvert, prev: &keyspace.Entry{Kind: keyspace.KindHash, Hash: e.Hash.Clone()}})
 	}
+	tx.checkOOM()
 	old, existed := e.Hash.Set(field, v)
-	tx.record(key, op, Edit{Kind: EditHSet, Field: field, Before: old, After: v})
+	tx.recordGrow(key, op, e, Edit{Kind: EditHSet, Field: field, Before: old, After: v})
 	return existed
 }
 
@@ -678,45 +702,48 @@ func (tx *Tx) hdel(key, op string, e *keyspace.Entry, field string) bool {
 	i := e.Hash.Index(field)
 	old, existed := e.Hash.Del(field)
 	if existed {
-		tx.record(key, op, Edit{Kind: EditHDel, Field: field, Index: i, Before: old})
+		tx.recordGrow(key, op, e, Edit{Kind: EditHDel, Field: field, Index: i, Before: old})
 	}
 	return existed
 }
 
 func (tx *Tx) lpush(key, op string, e *keyspace.Entry, left bool, v []byte) {
+	tx.checkOOM()
 	if left {
 		e.List.PushFront(v)
-		tx.record(key, op, Edit{Kind: EditLPush, After: v})
+		tx.recordGrow(key, op, e, Edit{Kind: EditLPush, After: v})
 	} else {
 		e.List.PushBack(v)
-		tx.record(key, op, Edit{Kind: EditRPush, After: v})
+		tx.recordGrow(key, op, e, Edit{Kind: EditRPush, After: v})
 	}
 }
 
 func (tx *Tx) lpop(key, op string, e *keyspace.Entry, left bool) []byte {
 	if left {
 		v := e.List.PopFront()
-		tx.record(key, op, Edit{Kind: EditLPop, Before: v})
+		tx.recordGrow(key, op, e, Edit{Kind: EditLPop, Before: v})
 		return v
 	}
 	v := e.List.PopBack()
-	tx.record(key, op, Edit{Kind: EditRPop, Before: v})
+	tx.recordGrow(key, op, e, Edit{Kind: EditRPop, Before: v})
 	return v
 }
 
 func (tx *Tx) lset(key, op string, e *keyspace.Entry, i int, v []byte) {
+	tx.checkOOM()
 	old := e.List.Set(i, v)
-	tx.record(key, op, Edit{Kind: EditLSet, Index: i, Before: old, After: v})
+	tx.recordGrow(key, op, e, Edit{Kind: EditLSet, Index: i, Before: old, After: v})
 }
 
 func (tx *Tx) linsert(key, op string, e *keyspace.Entry, i int, v []byte) {
+	tx.checkOOM()
 	e.List.Insert(i, v)
-	tx.record(key, op, Edit{Kind: EditLInsert, Index: i, After: v})
+	tx.recordGrow(key, op, e, Edit{Kind: EditLInsert, Index: i, After: v})
 }
 
 func (tx *Tx) lremove(key, op string, e *keyspace.Entry, i int) []byte {
 	v := e.List.Remove(i)
-	tx.record(key, op, Edit{Kind: EditLRemove, Index: i, Before: v})
+	tx.recordGrow(key, op, e, Edit{Kind: EditLRemove, Index: i, Before: v})
 	return v
 }
 
@@ -756,7 +783,11 @@ func (tx *Tx) lookup(key string) *keyspace.Entry {
 		}
 	}
 	if e != nil {
-		e.Touch(tx.nowMs / 1000)
+		if tx.c.mem.lfu.Load() { // evict.go; inline for the read path
+			tx.c.touchLFU(e, tx.nowMs/1000)
+		} else {
+			e.Touch(tx.nowMs / 1000)
+		}
 	}
 	return e
 }
@@ -798,6 +829,9 @@ func (tx *Tx) lookupKind(key string, k keyspace.Kind, write bool) (*keyspace.Ent
 // do runs fn as a one-command transaction on this handle's database with
 // keys locked up front (in sorted order), so it never re-runs.
 func (d *DB) do(write bool, fn func(tx *Tx) error, keys ...string) error {
+	if write {
+		d.c.evictBeforeWrite()
+	}
 	var buf [4]keyspace.Stripe
 	pre := buf[:0]
 	for _, k := range keys {
@@ -814,7 +848,10 @@ func (d *DB) UpdateKeys(keys []string, fn func(tx *Tx) error) error {
 }
 
 // UpdateKeyBytes is UpdateKeys for keys held as bytes (such as a server's
-// command arguments): it locks without converting them to strings.
+// command arguments): it locks without converting them to strings. Over
+// MaxMemory it evicts first, like every write, but its writes never fail
+// with ErrOOM: the caller decides, as the server does with CheckMemory
+// before Redis's denyoom commands only.
 func (d *DB) UpdateKeyBytes(keys [][]byte, fn func(tx *Tx) error) error {
 	return d.doBytes(true, fn, keys)
 }
@@ -825,12 +862,15 @@ func (d *DB) ViewKeyBytes(keys [][]byte, fn func(tx *Tx) error) error {
 }
 
 func (d *DB) doBytes(write bool, fn func(tx *Tx) error, keys [][]byte) error {
+	if write {
+		d.c.evictBeforeWrite()
+	}
 	var buf [4]keyspace.Stripe
 	pre := buf[:0]
 	for _, k := range keys {
 		pre = append(pre, d.br.ks.StripeOfBytes(d.db, k))
 	}
-	return d.c.run(d.br, d.db, write, pre, fn)
+	return d.c.runOpt(d.br, d.db, write, true, pre, fn)
 }
 
 // ViewKeys is View with the locks of keys taken up front; see UpdateKeys.

@@ -70,7 +70,7 @@ func (tx *Tx) sadd(key, op string, e *keyspace.Entry, m string) bool {
 	if !e.Set.Add(m, limit) {
 		return false
 	}
-	tx.record(key, op, Edit{Kind: EditSAdd, Field: m})
+	tx.recordGrow(key, op, e, Edit{Kind: EditSAdd, Field: m})
 	return true
 }
 
@@ -79,7 +79,7 @@ func (tx *Tx) srem(key, op string, e *keyspace.Entry, m string) bool {
 	if !e.Set.Rem(m) {
 		return false
 	}
-	tx.record(key, op, Edit{Kind: EditSRem, Field: m})
+	tx.recordGrow(key, op, e, Edit{Kind: EditSRem, Field: m})
 	return true
 }
 

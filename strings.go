@@ -118,7 +118,11 @@ func (d *DB) Get(key string) ([]byte, error) {
 		return nil, ErrWrongType
 	}
 	v := e.Str[:len(e.Str):len(e.Str)]
-	e.Touch(c.clockSec.Load())
+	if c.mem.lfu.Load() { // evict.go
+		c.touchLFU(e, c.clockSec.Load())
+	} else {
+		e.Touch(c.clockSec.Load())
+	}
 	ks.RUnlock(s)
 	return v, nil
 }

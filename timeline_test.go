@@ -495,3 +495,42 @@ func TestTimelineMaxAge(t *testing.T) {
 		t.Fatalf("first: %+v", info)
 	}
 }
+
+// TestAccountingAfterRollbacks: random writes of every type, rollbacks
+// among them, then every key deleted: the memory accounting (eviction's
+// figure) is back to zero, so in-place edits, undo and the rollback's
+// writes all keep it exact.
+func TestAccountingAfterRollbacks(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	clk := newTestClock()
+	d, err := Open(Options{Clock: clk, ExpiryInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var seqs []uint64
+	for step := 0; step < 400; step++ {
+		runMetaStep(t, r, d, clk)
+		seqs = append(seqs, d.TimelineInfo().Last)
+		if step%40 == 39 {
+			if _, err := d.RollbackTo(seqs[r.IntN(len(seqs))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for db := 0; db < NumDBs; db++ {
+		h := &DB{c: d.c, br: d.br, db: db}
+		keys, err := h.Keys("*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) > 0 {
+			if _, err := h.Del(keys...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := d.MemoryStats().DatasetBytes; n != 0 {
+		t.Fatalf("after deleting every key %d bytes are accounted", n)
+	}
+}

@@ -19,6 +19,10 @@ const (
 	FamSets    Family = "sets" // gen_sets.go
 	FamTx      Family = "tx"
 	FamMisc    Family = "misc"
+	// FamMemory is the memory-limit family (issue 16): OBJECT FREQ and
+	// MEMORY DOCTOR under the servers' default noeviction policy
+	// (testdata/maxmemory.txt covers the limit itself).
+	FamMemory Family = "memory"
 )
 
 // Gen makes random command programs from a seed. Keys come from small
@@ -545,6 +549,10 @@ func cat(parts ...any) [][]byte {
 
 // generators are the weighted command makers, by family.
 var generators = []weighted{
+	// Memory limit.
+	{FamMemory, 2, func(g *Gen) [][]byte { return cat("OBJECT", g.pick([]string{"FREQ", "freq"}), g.anyKey()) }},
+	{FamMemory, 1, func(g *Gen) [][]byte { return cat("MEMORY", g.pick([]string{"DOCTOR", "doctor"})) }},
+
 	// Strings.
 	{FamStrings, 10, func(g *Gen) [][]byte { return cat("GET", g.key(FamStrings)) }},
 	{FamStrings, 12, func(g *Gen) [][]byte { return g.setArgs() }},

@@ -54,6 +54,7 @@ profile:ada expires within 300ms: true
 after the TTL, 0 entries are left
 miss ada: profile of ada
 slow lookups: 3
+after 20000 pages: data within 1048576 bytes: true, keys evicted: true
 `,
 		"jobqueue": "15 jobs done by 4 consumers, 0 left in the queue\n" +
 			"p0-job0 p0-job1 p0-job2 p0-job3 p0-job4 p1-job0 p1-job1 p1-job2 p1-job3 p1-job4 p2-job0 p2-job1 p2-job2 p2-job3 p2-job4\n",

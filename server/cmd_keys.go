@@ -430,11 +430,18 @@ func cmdObject(what string) runFunc {
 		case "encoding":
 			c.w.AppendBulkString(oi.Encoding)
 		case "idletime":
+			if p := c.s.DB.EvictionConfig().Policy; p == potato.AllKeysLFU || p == potato.VolatileLFU {
+				return potato.ErrNoLRU
+			}
 			c.w.AppendInt(int64(oi.Idle / time.Second))
 		case "refcount":
 			c.w.AppendInt(oi.RefCount)
 		case "freq":
-			return replyError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+			f, err := tx.Freq(string(a[2]))
+			if err != nil {
+				return err
+			}
+			c.w.AppendInt(f)
 		}
 		return nil
 	}

@@ -261,6 +261,7 @@ func (o *observer) isMonitor(c *Conn) bool {
 func registerObserve(t *table) {
 	t.obs = newObserver()
 	registerMemory(t)
+	registerEvict(t) // cmd_evict.go
 	srv := func(c *Command) *Command {
 		c.Group = "server"
 		return t.add(c)
@@ -690,7 +691,7 @@ func (s *Server) statsInfo(kv func(string, any)) {
 	kv("expired_stale_perc", "0.00")
 	kv("expired_time_cap_reached_count", 0)
 	kv("expire_cycle_cpu_milliseconds", 0)
-	kv("evicted_keys", 0)
+	kv("evicted_keys", m.EvictedKeys)
 	kv("evicted_clients", 0)
 	kv("total_eviction_exceeded_time", 0)
 	kv("current_eviction_exceeded_time", 0)
@@ -791,6 +792,10 @@ func registerMemory(t *table) {
 	t.addSub(mem, &Command{Name: "help", Arity: 2, Flags: flagLoading | flagStale, Categories: cats("slow"), Since: "4.0.0",
 		Summary: "Returns helpful text about the different subcommands.", Complexity: "O(1)",
 		conn: helpReply("MEMORY", []string{
+			"DOCTOR",
+			"    Return memory problems reports.",
+			"STATS",
+			"    Return information about the memory usage of the server.",
 			"USAGE <key> [SAMPLES <count>]",
 			"    Return memory in bytes used by <key> and its value. Nested values are",
 			"    sampled up to <count> times (default: 5, 0 means sample all).",

@@ -10,8 +10,9 @@ import (
 // multiState is a connection's MULTI block: the queued commands, and
 // whether one was refused while queuing (EXEC then fails with EXECABORT).
 type multiState struct {
-	cmds  []queued
-	dirty bool
+	cmds    []queued
+	dirty   bool
+	denyoom bool // a queued command is denyoom: EXEC checks memory (cmd_evict.go)
 }
 
 type queued struct {
@@ -53,6 +54,9 @@ func (c *Conn) queue(cmd *Command, args [][]byte) {
 		cp[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
 	}
 	c.multi.cmds = append(c.multi.cmds, queued{cmd: cmd, args: cp})
+	if cmd.Flags&flagDenyOOM != 0 {
+		c.multi.denyoom = true
+	}
 	c.w.AppendSimple("QUEUED")
 }
 

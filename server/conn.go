@@ -321,6 +321,9 @@ func (c *Conn) dispatch(args [][]byte) {
 	if c.aclDeny(cmd, args) {
 		return
 	}
+	if c.oomReject(cmd) { // maxmemory (cmd_evict.go)
+		return
+	}
 	if c.pubsubReject(cmd) { // RESP2 subscribed mode
 		return
 	}

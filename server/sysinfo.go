@@ -40,8 +40,10 @@ func (s *Server) memoryInfo(kv func(string, any)) {
 	}
 	peak = max(peak, used)
 	rss := ms.Sys
-	overhead := min(ms.StackInuse+ms.MSpanInuse+ms.MCacheInuse, used)
-	dataset := used - overhead
+	// The dataset is the store's accounting of its data (what maxmemory
+	// bounds); the rest of the heap is overhead.
+	dataset := min(uint64(max(s.DB.MemoryStats().DatasetBytes, 0)), used)
+	overhead := used - dataset
 	active, resident := ms.HeapInuse, ms.HeapSys-ms.HeapReleased
 	ratio := func(a, b uint64) string { return fmt.Sprintf("%.2f", float64(a)/float64(max(b, 1))) }
 	diff := func(a, b uint64) int64 { return int64(a) - int64(b) }
@@ -74,9 +76,10 @@ func (s *Server) memoryInfo(kv func(string, any)) {
 	kv("used_memory_functions", 0)
 	kv("used_memory_scripts", 0)
 	kv("used_memory_scripts_human", "0B")
-	kv("maxmemory", 0)
-	kv("maxmemory_human", "0B")
-	kv("maxmemory_policy", "noeviction")
+	ev := s.DB.EvictionConfig()
+	kv("maxmemory", ev.MaxMemory)
+	kv("maxmemory_human", human(uint64(ev.MaxMemory)))
+	kv("maxmemory_policy", ev.Policy.String())
 	kv("allocator_frag_ratio", ratio(active, used))
 	kv("allocator_frag_bytes", diff(active, used))
 	kv("allocator_rss_ratio", ratio(resident, active))

@@ -1,5 +1,7 @@
 // Command cache uses RustyPotato as an embedded cache in front of a slow
-// lookup: entries expire after a TTL, and a miss recomputes the value.
+// lookup: entries expire after a TTL, a miss recomputes the value, and
+// a memory limit (maxmemory with allkeys-lru, as a Redis cache is set up)
+// evicts the least recently used entries when the cache is full.
 //
 //	go run ./examples/cache
 package main
@@ -42,7 +44,8 @@ func cached(db *potato.DB, user string, ttl time.Duration) ([]byte, bool, error)
 }
 
 func main() {
-	db, err := potato.Open(potato.Options{})
+	const limit = 1 << 20 // 1 MiB of cached data
+	db, err := potato.Open(potato.Options{MaxMemory: limit, EvictionPolicy: potato.AllKeysLRU})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -71,4 +74,16 @@ func main() {
 	fmt.Printf("after the TTL, %d entries are left\n", n)
 	show("ada")
 	fmt.Printf("slow lookups: %d\n", slowLookups)
+
+	// Far more profiles than fit: the oldest are evicted, the cache stays
+	// within its limit, and writes never fail.
+	page := make([]byte, 200)
+	for i := 0; i < 20000; i++ {
+		if err := db.Set(fmt.Sprintf("page:%d", i), page); err != nil {
+			log.Fatal(err)
+		}
+	}
+	st := db.MemoryStats()
+	fmt.Printf("after 20000 pages: data within %d bytes: %v, keys evicted: %v\n",
+		limit, st.DatasetBytes <= limit+1000, st.EvictedKeys > 10000)
 }

@@ -29,9 +29,14 @@ func (ks *Keyspace) PutNew(l *Layer, key string, e *Entry) {
 	if l.parent != nil {
 		view = viewGet(l.parent, key)
 	}
+	i := ks.shardOf(key)
+	if e.size == 0 {
+		e.size = clampSize(EntrySize(key, e))
+	}
 	if e.Kind == KindTombstone {
 		e.slot = -1
 		if view != nil {
+			ks.acct(l, i, int64(e.size))
 			l.count.Add(-1)
 			if view.ExpireAt != 0 {
 				l.expiring.Add(-1)
@@ -40,7 +45,8 @@ func (ks *Keyspace) PutNew(l *Layer, key string, e *Entry) {
 		}
 		return
 	}
-	sh := &l.shards[ks.shardOf(key)]
+	ks.acct(l, i, int64(e.size))
+	sh := &l.shards[i]
 	e.slot = int32(len(sh.keys))
 	sh.keys = append(sh.keys, key)
 	if view == nil {

@@ -32,6 +32,7 @@ func (ks *Keyspace) Fold(c *Layer) (kept, gone *Layer) {
 			// of its own now (persistence writes it whole).
 			switch {
 			case ce.Kind == KindTombstone && viewGet(p.parent, k) == nil:
+				c.shards[ks.shardOf(k)].bytes.Add(-int64(ce.size))
 				c.m.Delete(k)
 			case ce.CopiedUp && pe.Kind != KindTombstone:
 				ce.CopiedUp = false
@@ -57,6 +58,12 @@ func (ks *Keyspace) moveInto(l *Layer, k string, e *Entry, below *Layer) {
 	i := ks.shardOf(k)
 	sh := &l.shards[i]
 	old, ok := l.m.Load(k)
+	// The fold's bytes move between layers of one store: the layer's
+	// shard follows, the store-wide counter does not (the owner
+	// recounts after a fold).
+	if ok {
+		sh.bytes.Add(-int64(old.size))
+	}
 	if ok && old.Kind != KindTombstone {
 		if e.Kind == KindTombstone {
 			l.unlink(i, k, old)
@@ -78,7 +85,9 @@ func (ks *Keyspace) moveInto(l *Layer, k string, e *Entry, below *Layer) {
 	}
 	if e.Kind == KindTombstone {
 		if viewGet(below, k) != nil {
-			l.m.Store(k, &Entry{Kind: KindTombstone, slot: -1})
+			t := newTombstone(k)
+			sh.bytes.Add(int64(t.size))
+			l.m.Store(k, t)
 		} else if ok && old.Kind == KindTombstone {
 			l.m.Delete(k)
 		}
@@ -88,6 +97,10 @@ func (ks *Keyspace) moveInto(l *Layer, k string, e *Entry, below *Layer) {
 		sh.expiring++
 		heap.Push(&sh.exp, expItem{at: e.ExpireAt, key: k})
 	}
+	if e.size == 0 {
+		e.size = clampSize(EntrySize(k, e))
+	}
+	sh.bytes.Add(int64(e.size))
 	l.m.Store(k, e)
 }
 

@@ -71,8 +71,14 @@ type Entry struct {
 	Set      *Set   // KindSet
 	ExpireAt int64  // deadline in Unix milliseconds; 0 means no expiry
 	Version  uint64 // seq of the last mutation of this key (for WATCH)
-	lru      int64  // last access, Unix seconds; atomic (readers touch it)
-	slot     int32  // index of the key in its shard's key slice
+	// lru is the access word, atomic (readers touch it): the last
+	// access in Unix seconds under LRU policies, or Redis's LFU word
+	// (minutes<<8 | logarithmic counter) under LFU ones (AccessWord).
+	lru  uint32
+	slot int32 // index of the key in its shard's key slice
+	// size is the bytes accounted to the entry (EntrySize, then Grow),
+	// counted in its layer's shard while the entry is stored there.
+	size uint32
 	// CopiedUp is set on an entry that ForWrite copied up from a parent
 	// layer, until the key's value is replaced whole: persistence writes
 	// such a container as changes over the parent's.
@@ -88,13 +94,26 @@ func (e *Entry) Expired(now int64) bool {
 // shared lock, so it is atomic, and it writes only when the second
 // changed, to keep hot keys' cache lines clean.
 func (e *Entry) Touch(now int64) {
-	if atomic.LoadInt64(&e.lru) != now {
-		atomic.StoreInt64(&e.lru, now)
+	if atomic.LoadUint32(&e.lru) != uint32(now) {
+		atomic.StoreUint32(&e.lru, uint32(now))
 	}
 }
 
 // LastAccess returns the last access time recorded by Touch (Unix seconds).
-func (e *Entry) LastAccess() int64 { return atomic.LoadInt64(&e.lru) }
+func (e *Entry) LastAccess() int64 { return int64(atomic.LoadUint32(&e.lru)) }
+
+// AccessWord returns the raw access word: what Touch stored, or an LFU
+// word stored by SetAccessWord (the owner knows which policy wrote it).
+func (e *Entry) AccessWord() uint32 { return atomic.LoadUint32(&e.lru) }
+
+// CASAccessWord replaces the access word old with w if it is still old
+// (readers update it under a shared lock).
+func (e *Entry) CASAccessWord(old, w uint32) bool {
+	return atomic.CompareAndSwapUint32(&e.lru, old, w)
+}
+
+// SetAccessWord stores w as the access word.
+func (e *Entry) SetAccessWord(w uint32) { atomic.StoreUint32(&e.lru, w) }
 
 // Stripe identifies one lock stripe: a database and a shard within it.
 // Stripes order by (DB, Shard); multi-key operations lock in that order.
@@ -107,17 +126,22 @@ func (s Stripe) DB() int { return int(s) / NumShards }
 func (s Stripe) Shard() int { return int(s) % NumShards }
 
 // Seed is the hash seed that places keys in shards. Every branch of one
-// store uses the same seed, since they share layers.
-type Seed struct{ s maphash.Seed }
+// store uses the same seed, since they share layers; it also carries the
+// store-wide counter of accounted bytes (MemDelta).
+type Seed struct {
+	s   maphash.Seed
+	mem *xsync.Counter
+}
 
 // NewSeed returns a new random seed.
-func NewSeed() Seed { return Seed{maphash.MakeSeed()} }
+func NewSeed() Seed { return Seed{maphash.MakeSeed(), xsync.NewCounter()} }
 
 // Keyspace is one branch's view of the data: its lock stripes and the top
 // layer of each database. Methods are safe for concurrent use under the
 // locking rules above.
 type Keyspace struct {
 	seed  maphash.Seed
+	mem   *xsync.Counter // Seed.mem: every change of a layer's bytes
 	locks [NumDBs * NumShards]stripeLock
 	dbs   [NumDBs]*Layer
 	// pcur holds, per database and frozen layer of its chain, how far
@@ -170,6 +194,10 @@ type shard struct {
 	keys     []string // swap-delete slice of stored keys (not tombstones); an entry's slot indexes it
 	exp      expHeap  // active-expiry index, may hold stale items
 	expiring int      // entries stored in this shard with a deadline
+	// bytes is the sum of the sizes of the entries (tombstones
+	// included) stored in this shard of the layer: written under the
+	// stripe's write lock, read by memory accounting without it.
+	bytes atomic.Int64
 }
 
 // NewLayer returns an empty layer over parent (nil for a bottom layer),
@@ -223,7 +251,10 @@ func New() *Keyspace { return NewWithSeed(NewSeed()) }
 // NewWithSeed returns an empty keyspace that shards keys with seed, so that
 // it can share layers with other keyspaces of that seed.
 func NewWithSeed(seed Seed) *Keyspace {
-	ks := &Keyspace{seed: seed.s}
+	ks := &Keyspace{seed: seed.s, mem: seed.mem}
+	if ks.mem == nil {
+		ks.mem = xsync.NewCounter()
+	}
 	for i := range ks.dbs {
 		ks.dbs[i] = NewLayer(nil)
 	}
@@ -231,7 +262,7 @@ func NewWithSeed(seed Seed) *Keyspace {
 }
 
 // Seed returns the keyspace's shard seed.
-func (ks *Keyspace) Seed() Seed { return Seed{ks.seed} }
+func (ks *Keyspace) Seed() Seed { return Seed{ks.seed, ks.mem} }
 
 // Top returns the top layer of database db. The caller holds a stripe of
 // db (any), or every stripe for a consistent view of the chain.
@@ -259,7 +290,7 @@ func (ks *Keyspace) Depth(db int) int {
 // its chains longer. The caller holds every stripe of ks for writing
 // (LockAll).
 func (ks *Keyspace) Fork() *Keyspace {
-	nk := &Keyspace{seed: ks.seed}
+	nk := &Keyspace{seed: ks.seed, mem: ks.mem}
 	for db := range ks.dbs {
 		p := ks.dbs[db]
 		if p.m.Size() == 0 {
@@ -458,8 +489,8 @@ func (e *Entry) cloneFrozen() *Entry {
 }
 
 func (e *Entry) shallow() *Entry {
-	c := &Entry{Kind: e.Kind, ExpireAt: e.ExpireAt, Version: e.Version, slot: -1}
-	c.lru = e.LastAccess()
+	c := &Entry{Kind: e.Kind, ExpireAt: e.ExpireAt, Version: e.Version, slot: -1, size: e.size}
+	c.lru = e.AccessWord()
 	// Cap the copy's string so that an APPEND to either entry reallocates
 	// instead of writing into bytes the other one shares.
 	c.Str = e.Str[:len(e.Str):len(e.Str)]
@@ -487,7 +518,16 @@ func (ks *Keyspace) Put(db int, key string, e *Entry) {
 // possibly a tombstone) and the view's entry before (view).
 func (ks *Keyspace) store(db int, key string, e, old, view *Entry) {
 	top := ks.dbs[db]
-	sh := &top.shards[ks.shardOf(key)]
+	i := ks.shardOf(key)
+	sh := &top.shards[i]
+	if e.size == 0 {
+		e.size = clampSize(EntrySize(key, e))
+	}
+	d := int64(e.size)
+	if old != nil {
+		d -= int64(old.size)
+	}
+	ks.acct(top, i, d)
 	if old != nil && old.Kind != KindTombstone {
 		e.slot = old.slot
 		if old.ExpireAt != 0 {
@@ -534,6 +574,14 @@ func (ks *Keyspace) RestoreTop(db int, key string, prev *Entry) {
 	if cur != nil && cur.Kind != KindTombstone {
 		top.unlink(i, key, cur)
 	}
+	var d int64
+	if cur != nil {
+		d -= int64(cur.size)
+	}
+	if prev != nil {
+		d += int64(prev.size)
+	}
+	ks.acct(top, i, d)
 	switch {
 	case prev == nil:
 		top.m.Delete(key)
@@ -588,17 +636,21 @@ func (ks *Keyspace) Delete(db int, key string) *Entry {
 	top := ks.dbs[db]
 	var removed *Entry
 	e, inTop := top.m.Load(key)
+	i := ks.shardOf(key)
 	if inTop && e.Kind != KindTombstone {
 		removed = e
-		top.unlink(ks.shardOf(key), key, e)
+		top.unlink(i, key, e)
 		top.m.Delete(key)
+		ks.acct(top, i, -int64(e.size))
 	}
 	if top.parent != nil && !(inTop && e.Kind == KindTombstone) {
 		if pe := viewGet(top.parent, key); pe != nil {
 			if removed == nil {
 				removed = pe
 			}
-			top.m.Store(key, &Entry{Kind: KindTombstone, slot: -1})
+			t := newTombstone(key)
+			ks.acct(top, i, int64(t.size))
+			top.m.Store(key, t)
 		}
 	}
 	if removed != nil {

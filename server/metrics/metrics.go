@@ -64,7 +64,7 @@ var (
 	dDBKeys           = desc("redis_db_keys", "Keys per database.", "db")
 	dDBExpiring       = desc("redis_db_keys_expiring", "Keys with a deadline per database.", "db")
 	dExpired          = desc("redis_expired_keys_total", "Keys removed because their deadline passed.")
-	dEvicted          = desc("redis_evicted_keys_total", "Keys evicted for maxmemory (RustyPotato evicts none yet).")
+	dEvicted          = desc("redis_evicted_keys_total", "Keys evicted for maxmemory.")
 	dHits             = desc("redis_keyspace_hits_total", "Key lookups that found their key.")
 	dMisses           = desc("redis_keyspace_misses_total", "Key lookups that did not.")
 	dMemUsed          = desc("redis_memory_used_bytes", "Bytes of memory in use by the Go heap and runtime.")
@@ -166,11 +166,11 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	counter(dExpired, float64(m.ExpiredKeys))
-	counter(dEvicted, 0)
+	counter(dEvicted, float64(m.EvictedKeys))
 	counter(dHits, float64(m.KeyspaceHits))
 	counter(dMisses, float64(m.KeyspaceMisses))
 	gauge(dMemUsed, memoryUsed())
-	gauge(dMemMax, 0)
+	gauge(dMemMax, float64(c.srv.DB.EvictionConfig().MaxMemory))
 	gauge(dPubSubChannels, float64(m.PubSubChannels))
 	gauge(dPubSubPatterns, float64(m.PubSubPatterns))
 	gauge(dPubSubShard, float64(m.PubSubShardChannels))
