@@ -77,4 +77,7 @@ var (
 	ErrJSON = errors.New("potato: JSON")
 	// ErrClosed is returned by operations on a closed DB.
 	ErrClosed = errors.New("potato: database closed")
+	// ErrHookRejected matches (errors.Is) the *HookError of a write that
+	// a hook rejected (hooks.go).
+	ErrHookRejected = errors.New("potato: HOOK rejected the write")
 )
