@@ -274,13 +274,16 @@ func TestHookRejectionLeavesNothing(t *testing.T) {
 	w := d.WatchKeys("n:s", "n:h", "n:l", "n:new", "n:j")
 	defer w.Close()
 	writes := map[string]func() error{
-		"set":       func() error { return d.Set("n:s", []byte("x")) },
-		"set-new":   func() error { return d.Set("n:new", []byte("101")) },
-		"mset":      func() error { return d.MSet(KeyValue{"n:new", []byte("1")}, KeyValue{"n:s", []byte("no")}) },
-		"append":    func() error { _, err := d.Append("n:s", []byte("00")); return err },
-		"setrange":  func() error { _, err := d.SetRange("n:s", 0, []byte("x")); return err },
-		"incrby":    func() error { _, err := d.IncrBy("n:s", 96); return err },
-		"hset":      func() error { _, err := d.HSet("n:h", FieldValue{"c", []byte("3")}, FieldValue{"a", []byte("x")}); return err },
+		"set":      func() error { return d.Set("n:s", []byte("x")) },
+		"set-new":  func() error { return d.Set("n:new", []byte("101")) },
+		"mset":     func() error { return d.MSet(KeyValue{"n:new", []byte("1")}, KeyValue{"n:s", []byte("no")}) },
+		"append":   func() error { _, err := d.Append("n:s", []byte("00")); return err },
+		"setrange": func() error { _, err := d.SetRange("n:s", 0, []byte("x")); return err },
+		"incrby":   func() error { _, err := d.IncrBy("n:s", 96); return err },
+		"hset": func() error {
+			_, err := d.HSet("n:h", FieldValue{"c", []byte("3")}, FieldValue{"a", []byte("x")})
+			return err
+		},
 		"hset-new":  func() error { _, err := d.HSet("n:new", FieldValue{"c", []byte("-3")}); return err },
 		"hincrby":   func() error { _, err := d.HIncrBy("n:h", "a", 100); return err },
 		"rpush":     func() error { _, err := d.RPush("n:l", []byte("3"), []byte("x")); return err },
