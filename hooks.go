@@ -71,9 +71,10 @@ type HookInfo struct {
 	Rejections uint64 // writes it rejected (errors and panics included)
 }
 
-// HookContext is what a hook sees of one write, and how it answers. The
-// byte slices must not be modified; Value may be replaced by another slice,
-// which the store then owns.
+// HookContext is what a hook sees of one write, and how it answers. It is
+// valid only during the call that receives it (it is reused). The byte
+// slices must not be modified, but may be kept; Value may be replaced by
+// another slice, which the store then copies.
 type HookContext struct {
 	Hook   string // the hook's name
 	Key    string
@@ -460,7 +461,8 @@ func (tx *Tx) runHooks(key, op, field string, index int, old, new []byte) ([]byt
 	if len(hs) == 0 {
 		return new, 0
 	}
-	hc := &HookContext{Key: key, DB: tx.db, Branch: tx.br.name, Op: op, Field: field, Index: index, Old: old, Value: new, Client: tx.origin, Tx: tx}
+	hc := hookContexts.Get().(*HookContext)
+	*hc = HookContext{Key: key, DB: tx.db, Branch: tx.br.name, Op: op, Field: field, Index: index, Old: old, Value: new, Client: tx.origin, Tx: tx}
 	for _, h := range hs {
 		hc.Hook = h.def.Name
 		h.calls.Add(1)
@@ -468,10 +470,14 @@ func (tx *Tx) runHooks(key, op, field string, index int, old, new []byte) ([]byt
 			h.rejections.Add(1)
 			var he *HookError
 			errors.As(err, &he)
+			*hc = HookContext{}
+			hookContexts.Put(hc)
 			panic(hookReject{err: he})
 		}
 	}
-	v := hc.Value
+	v, ttl := hc.Value, hc.TTL
+	*hc = HookContext{}
+	hookContexts.Put(hc)
 	if v == nil {
 		v = []byte{}
 	}
@@ -480,8 +486,12 @@ func (tx *Tx) runHooks(key, op, field string, index int, old, new []byte) ([]byt
 		// whatever the hook may still do with it.
 		v = own(v)
 	}
-	return v, hc.TTL
+	return v, ttl
 }
+
+// hookContexts recycles HookContexts: one is valid only during the hook
+// call that receives it.
+var hookContexts = sync.Pool{New: func() any { return new(HookContext) }}
 
 // sameSlice reports whether a and b are the same bytes in memory.
 func sameSlice(a, b []byte) bool {
@@ -495,18 +505,18 @@ func sameSlice(a, b []byte) bool {
 }
 
 // hookPut runs the hooks of a whole-value write (Tx.put) of e to key and
-// returns the entry to store: e itself, changed in place, or, for the ops
+// returns the entry to store (prev is the key's entry before): e itself, changed in place, or, for the ops
 // that move an entry still referenced by an undo record (rename_to,
 // move_to), a copy. Strings and JSON documents are judged as a value;
 // hashes and lists field by field and element by element (validators
 // only: a transform cannot rewrite a container that is moved).
-func (tx *Tx) hookPut(key, op string, e *keyspace.Entry) *keyspace.Entry {
+func (tx *Tx) hookPut(key, op string, prev, e *keyspace.Entry) *keyspace.Entry {
 	moved := op == "rename_to" || op == "move_to"
 	switch e.Kind {
 	case keyspace.KindString, keyspace.KindJSON:
 		var old []byte
-		if p := tx.ks.Get(tx.db, key); p != nil && (p.Kind == keyspace.KindString || p.Kind == keyspace.KindJSON) {
-			old = p.Str
+		if prev != nil && (prev.Kind == keyspace.KindString || prev.Kind == keyspace.KindJSON) {
+			old = prev.Str
 		}
 		v, ttl := tx.runHooks(key, op, "", -1, old, e.Str)
 		changed := !sameSlice(v, e.Str)

@@ -630,11 +630,11 @@ func (tx *Tx) tryStep(fn func(tx *Tx) error) (err error) {
 // key up first, so an expired previous entry is already gone. Hooks
 // (hooks.go) judge the value first and may replace e.
 func (tx *Tx) put(key, op string, e *keyspace.Entry) {
-	if tx.hooksOn() {
-		e = tx.hookPut(key, op, e)
-	}
 	ks := tx.ks
 	prev := ks.Get(tx.db, key)
+	if tx.hooksOn() {
+		e = tx.hookPut(key, op, prev, e)
+	}
 	ed := Edit{Kind: EditSet, prev: prev, prevTop: ks.Top(tx.db).Lookup(key), next: e, Deadline: e.ExpireAt}
 	if prev != nil {
 		ed.PrevDeadline = prev.ExpireAt
