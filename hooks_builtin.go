@@ -120,7 +120,13 @@ func compileBuiltin(kind string, args []string) (func(hc *HookContext) error, er
 				return errors.New("value is not valid JSON")
 			}
 			if err := sch.Validate(doc); err != nil {
-				return errors.New(oneLine(err.Error()))
+				msg := oneLine(err.Error())
+				// Drop the library's preamble, which names our in-memory
+				// URL: "jsonschema validation failed with '...' - ".
+				if _, rest, ok := strings.Cut(msg, "' - "); ok && strings.HasPrefix(msg, "jsonschema validation failed") {
+					msg = rest
+				}
+				return errors.New("schema: " + msg)
 			}
 			return nil
 		}, nil
