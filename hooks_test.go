@@ -498,3 +498,49 @@ func TestHookContainerCopyValidated(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestHookJSONAndBranchCopyUp(t *testing.T) {
+	d, _ := Open(Options{})
+	defer d.Close()
+	schema := `{"type":"object","properties":{"n":{"type":"integer","maximum":10}}}`
+	if err := d.JSONSet("j", "$", `{"n":1}`); err != nil {
+		t.Fatal(err)
+	}
+	d.HSet("h", FieldValue{"a", []byte("1")})
+	if err := d.CreateBranch("dev", BranchArgs{}); err != nil {
+		t.Fatal(err)
+	}
+	dev, _ := d.Branch("dev")
+	addHook(t, d, Hook{Name: "schema", Pattern: "j", Builtin: "json-schema", Args: []string{schema}})
+	addHook(t, d, Hook{Name: "breaker", Pattern: "j", Priority: 1, Ops: []string{"json.merge"}, Func: func(hc *HookContext) error {
+		hc.Value = []byte("{broken")
+		return nil
+	}})
+	addHook(t, d, Hook{Name: "num", Pattern: "h", Builtin: "int"})
+	// JSON paths: the hooks judge the whole resulting document.
+	if err := dev.JSONSet("j", "$.n", `5`); err != nil {
+		t.Fatal(err)
+	}
+	wantReject(t, dev.JSONSet("j", "$.n", `11`), "schema")
+	if r, err := dev.JSONNumIncrBy("j", "$.n", 10); err == nil {
+		v, _ := dev.JSONGet("j", "$")
+		t.Fatalf("numincrby past the schema's maximum passed: %q %s", r, v)
+	}
+	// A transform that breaks a JSON document is refused.
+	wantReject(t, dev.JSONMerge("j", "$", `{"m":1}`), "breaker")
+	if v, _ := dev.JSONGet("j", "$"); string(v) != `[{"n":5}]` {
+		t.Fatalf("dev j = %s", v)
+	}
+	if v, _ := d.JSONGet("j", "$"); string(v) != `[{"n":1}]` {
+		t.Fatalf("main j = %s", v)
+	}
+	// A hash copied up from the parent layer: a rejection leaves both
+	// views as they were.
+	wantReject(t, func() error { _, err := dev.HSet("h", FieldValue{"b", []byte("2")}, FieldValue{"a", []byte("x")}); return err }(), "num")
+	for _, db := range []*DB{d, dev} {
+		m, _ := db.HGetAll("h")
+		if len(m) != 1 || m[0].Field != "a" || string(m[0].Value) != "1" {
+			t.Fatalf("h = %v", m)
+		}
+	}
+}
