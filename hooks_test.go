@@ -536,7 +536,10 @@ func TestHookJSONAndBranchCopyUp(t *testing.T) {
 	}
 	// A hash copied up from the parent layer: a rejection leaves both
 	// views as they were.
-	wantReject(t, func() error { _, err := dev.HSet("h", FieldValue{"b", []byte("2")}, FieldValue{"a", []byte("x")}); return err }(), "num")
+	wantReject(t, func() error {
+		_, err := dev.HSet("h", FieldValue{"b", []byte("2")}, FieldValue{"a", []byte("x")})
+		return err
+	}(), "num")
 	for _, db := range []*DB{d, dev} {
 		m, _ := db.HGetAll("h")
 		if len(m) != 1 || m[0].Field != "a" || string(m[0].Value) != "1" {
