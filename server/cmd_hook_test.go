@@ -59,10 +59,13 @@ func TestHookCommands(t *testing.T) {
 		{[]string{"set", "age:7", "7"}, "+QUEUED"},
 		{[]string{"exec"}, `[+OK -HOOK age: value is not an integer +OK]`},
 		{[]string{"mget", "age:5", "age:6", "age:7"}, `["5" (nil) "7"]`},
+		{[]string{"eval", "return redis.pcall('set', KEYS[1], 'x')", "1", "age:8"}, "-HOOK age: value is not an integer"},
+		{[]string{"eval", "redis.call('set', KEYS[1], 'x') return 1", "1", "age:8"}, "-HOOK age: value is not an integer script: f79e1836a657c40f51b57e85d7f2c096d8904fba, on @user_script:1."},
+		{[]string{"exists", "age:8"}, ":0"},
 		{[]string{"hook", "del", "mail-trim"}, "+OK"},
 		{[]string{"hook", "del", "mail-trim"}, "-ERR no such hook"},
 		{[]string{"hook", "list"}, `[["name" "mail" "pattern" "email:*" "ops" ["set" "append"] "branch" (nil) "priority" :-1 "kind" "builtin" "run" "lower" "args" [] "calls" :1 "rejections" :0] ` +
-			`["name" "age" "pattern" "age:*" "ops" [] "branch" (nil) "priority" :0 "kind" "builtin" "run" "int" "args" ["0" "150"] "calls" :15 "rejections" :7] ` +
+			`["name" "age" "pattern" "age:*" "ops" [] "branch" (nil) "priority" :0 "kind" "builtin" "run" "int" "args" ["0" "150"] "calls" :17 "rejections" :9] ` +
 			`["name" "prof" "pattern" "user:*" "ops" [] "branch" (nil) "priority" :0 "kind" "builtin" "run" "json-schema" "args" ["{\"type\":\"object\",\"required\":[\"name\"]}"] "calls" :2 "rejections" :1]]`},
 		{[]string{"hook", "bogus"}, "-ERR unknown subcommand 'bogus'. Try HOOK HELP."},
 	}
@@ -72,7 +75,7 @@ func TestHookCommands(t *testing.T) {
 		}
 	}
 	info := c.do("info", "hooks")
-	if !strings.Contains(info, "hooks:3") || !strings.Contains(info, "hook_age:kind=builtin,calls=15,rejections=7") {
+	if !strings.Contains(info, "hooks:3") || !strings.Contains(info, "hook_age:kind=builtin,calls=17,rejections=9") {
 		t.Fatalf("INFO hooks: %s", info)
 	}
 }
