@@ -137,6 +137,39 @@ type hookSet struct {
 	prefix map[string][]*hook // patterns "lit<glob>...", by their literal prefix
 	lens   []int              // the distinct lengths of prefix's keys, ascending
 	wild   []*hook            // patterns that start with a glob character
+
+	// A filter in front of exact and prefix: the first byte of every
+	// exact pattern and literal prefix, and their first two bytes, so
+	// that most keys no literal can match cost no map lookup. short
+	// marks first bytes of one-byte literals (no second byte to test).
+	first, short [256]bool
+	pair         [1 << 16 / 64]uint64
+}
+
+func (s *hookSet) addLiteral(lit string) {
+	s.first[lit[0]] = true
+	if len(lit) == 1 {
+		s.short[lit[0]] = true
+		return
+	}
+	i := int(lit[0])<<8 | int(lit[1])
+	s.pair[i/64] |= 1 << (i % 64)
+}
+
+// mayMatchLiteral reports whether key may match an exact pattern or a
+// literal prefix.
+func (s *hookSet) mayMatchLiteral(key string) bool {
+	if len(key) == 0 || !s.first[key[0]] {
+		return false
+	}
+	if s.short[key[0]] {
+		return true
+	}
+	if len(key) < 2 {
+		return false
+	}
+	i := int(key[0])<<8 | int(key[1])
+	return s.pair[i/64]&(1<<(i%64)) != 0
 }
 
 // literalPrefix returns the part of pattern p before its first glob
@@ -160,6 +193,9 @@ func newHookSet(hs []*hook) *hookSet {
 	for i, h := range s.all {
 		s.order[h] = i
 		lit, exact := literalPrefix(h.def.Pattern)
+		if lit != "" {
+			s.addLiteral(lit)
+		}
 		switch {
 		case exact:
 			s.exact[lit] = append(s.exact[lit], h)
@@ -178,8 +214,9 @@ func newHookSet(hs []*hook) *hookSet {
 }
 
 // match appends to out the hooks for a write of op to key on branch, in
-// the order they run. Its cost is one map lookup per distinct literal
-// prefix length plus the hooks whose pattern starts with a glob.
+// the order they run. Its cost is a two-byte filter, then (for keys that
+// pass it) one map lookup per distinct literal prefix length, plus the
+// hooks whose pattern starts with a glob.
 func (s *hookSet) match(out []*hook, key, op, branch string) []*hook {
 	add := func(hs []*hook) {
 		for _, h := range hs {
@@ -192,18 +229,22 @@ func (s *hookSet) match(out []*hook, key, op, branch string) []*hook {
 			out = append(out, h)
 		}
 	}
-	if hs, ok := s.exact[key]; ok {
-		add(hs)
-	}
-	for _, n := range s.lens {
-		if n > len(key) {
-			break
-		}
-		if hs, ok := s.prefix[key[:n]]; ok {
+	if s.mayMatchLiteral(key) {
+		if hs, ok := s.exact[key]; ok {
 			add(hs)
 		}
+		for _, n := range s.lens {
+			if n > len(key) {
+				break
+			}
+			if hs, ok := s.prefix[key[:n]]; ok {
+				add(hs)
+			}
+		}
 	}
-	add(s.wild)
+	if len(s.wild) > 0 {
+		add(s.wild)
+	}
 	if len(out) > 1 {
 		slices.SortFunc(out, func(a, b *hook) int { return cmp.Compare(s.order[a], s.order[b]) })
 	}
