@@ -547,3 +547,47 @@ func TestHookJSONAndBranchCopyUp(t *testing.T) {
 		}
 	}
 }
+
+// Hooks added and removed while other goroutines write: every write sees
+// one snapshot (run with -race).
+func TestHookConcurrentChanges(t *testing.T) {
+	d, _ := Open(Options{})
+	defer d.Close()
+	addHook(t, d, Hook{Name: "num", Pattern: "n:*", Builtin: "int"})
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for g := range 3 {
+		go func() {
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				k := fmt.Sprintf("n:%d:%d", g, i%50)
+				if err := d.Set(k, []byte("1")); err != nil {
+					errs <- err
+					return
+				}
+				if err := d.Set(k, []byte("x")); !errors.Is(err, ErrHookRejected) {
+					errs <- fmt.Errorf("non-integer accepted: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 200 {
+		name := fmt.Sprintf("tmp%d", i)
+		addHook(t, d, Hook{Name: name, Pattern: "n:*", Builtin: "maxlen", Args: []string{"10"}})
+		if err := d.RemoveHook(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
