@@ -115,6 +115,9 @@ type hookReject struct{ err *HookError }
 type hook struct {
 	def        Hook
 	ops        []string // sorted; nil: every op
+	// proven: the index alone proves a match (an exact pattern, or a
+	// literal prefix followed by one final '*'), so no glob is run.
+	proven     bool
 	run        func(hc *HookContext) error
 	calls      atomic.Uint64
 	rejections atomic.Uint64
@@ -196,6 +199,10 @@ func newHookSet(hs []*hook) *hookSet {
 		if lit != "" {
 			s.addLiteral(lit)
 		}
+		// "lit*" matches exactly the keys that start with lit (lit
+		// itself included: '*' matches the empty string), which is what
+		// the prefix lookup found.
+		h.proven = exact || (lit != "" && h.def.Pattern == lit+"*")
 		switch {
 		case exact:
 			s.exact[lit] = append(s.exact[lit], h)
@@ -223,7 +230,7 @@ func (s *hookSet) match(out []*hook, key, op, branch string) []*hook {
 			if h.def.Branch != "" && h.def.Branch != branch {
 				continue
 			}
-			if !h.wantsOp(op) || !keyspace.Match(h.def.Pattern, key, false) {
+			if !h.wantsOp(op) || (!h.proven && !keyspace.Match(h.def.Pattern, key, false)) {
 				continue
 			}
 			out = append(out, h)
@@ -502,7 +509,7 @@ func (tx *Tx) runHooks(key, op, field string, index int, old, new []byte) ([]byt
 	if len(hs) == 0 {
 		return new, 0
 	}
-	hc := hookContexts.Get().(*HookContext)
+	hc := &tx.hookCtx
 	*hc = HookContext{Key: key, DB: tx.db, Branch: tx.br.name, Op: op, Field: field, Index: index, Old: old, Value: new, Client: tx.origin, Tx: tx}
 	for _, h := range hs {
 		hc.Hook = h.def.Name
@@ -512,13 +519,11 @@ func (tx *Tx) runHooks(key, op, field string, index int, old, new []byte) ([]byt
 			var he *HookError
 			errors.As(err, &he)
 			*hc = HookContext{}
-			hookContexts.Put(hc)
 			panic(hookReject{err: he})
 		}
 	}
 	v, ttl := hc.Value, hc.TTL
-	*hc = HookContext{}
-	hookContexts.Put(hc)
+	*hc = HookContext{} // pin nothing
 	if v == nil {
 		v = []byte{}
 	}
@@ -529,10 +534,6 @@ func (tx *Tx) runHooks(key, op, field string, index int, old, new []byte) ([]byt
 	}
 	return v, ttl
 }
-
-// hookContexts recycles HookContexts: one is valid only during the hook
-// call that receives it.
-var hookContexts = sync.Pool{New: func() any { return new(HookContext) }}
 
 // sameSlice reports whether a and b are the same bytes in memory.
 func sameSlice(a, b []byte) bool {

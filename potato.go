@@ -205,6 +205,8 @@ type Tx struct {
 	nowMs  int64
 	now    time.Time
 	origin Origin // who makes the changes (SetOrigin), for the timeline
+
+	hookCtx HookContext // what runHooks shows a hook (hooks.go); reused
 }
 
 type heldLock struct {
