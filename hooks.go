@@ -113,8 +113,8 @@ type hookReject struct{ err *HookError }
 
 // hook is one installed hook, compiled.
 type hook struct {
-	def        Hook
-	ops        []string // sorted; nil: every op
+	def Hook
+	ops []string // sorted; nil: every op
 	// proven: the index alone proves a match (an exact pattern, or a
 	// literal prefix followed by one final '*'), so no glob is run.
 	proven     bool
@@ -199,10 +199,6 @@ func newHookSet(hs []*hook) *hookSet {
 		if lit != "" {
 			s.addLiteral(lit)
 		}
-		// "lit*" matches exactly the keys that start with lit (lit
-		// itself included: '*' matches the empty string), which is what
-		// the prefix lookup found.
-		h.proven = exact || (lit != "" && h.def.Pattern == lit+"*")
 		switch {
 		case exact:
 			s.exact[lit] = append(s.exact[lit], h)
@@ -400,6 +396,11 @@ func (c *core) compileHook(h Hook) (*hook, error) {
 		return nil, fmt.Errorf("%w: ERR a hook needs exactly one of a Go function, a built-in or a library function", ErrInvalidArgument)
 	}
 	ch := &hook{def: h}
+	// "lit*" matches exactly the keys that start with lit (lit itself
+	// included: '*' matches the empty string), which is what the prefix
+	// lookup finds. Set here: a hook is immutable once published.
+	lit, exact := literalPrefix(h.Pattern)
+	ch.proven = exact || (lit != "" && h.Pattern == lit+"*")
 	ch.def.Ops = slices.Clone(h.Ops)
 	ch.def.Args = slices.Clone(h.Args)
 	if len(h.Ops) > 0 {
