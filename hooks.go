@@ -91,7 +91,7 @@ type HookContext struct {
 	TTL    time.Duration
 	Client Origin // the command and client making the write
 	// Tx is the transaction making the write. A hook may read through
-	// it; a write fails.
+	// it; a write fails. It is nil under TestHook (HOOK TEST).
 	Tx *Tx
 }
 
