@@ -591,3 +591,19 @@ func TestHookConcurrentChanges(t *testing.T) {
 		}
 	}
 }
+
+// A default TTL set by a hook is the key's deadline on disk too.
+func TestHookDefaultTTLDurable(t *testing.T) {
+	dir := t.TempDir()
+	clk := newTestClock()
+	d := openDurable(t, Options{Dir: dir, Clock: clk})
+	addHook(t, d, Hook{Name: "ttl", Pattern: "session:*", Builtin: "default-ttl", Args: []string{"60"}})
+	if err := d.Set("session:1", []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	d = openDurable(t, Options{Dir: dir, Clock: clk})
+	if ttl, err := d.TTL("session:1"); err != nil || ttl != time.Minute {
+		t.Fatalf("TTL after restart = %v, %v", ttl, err)
+	}
+}
