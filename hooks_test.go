@@ -1,6 +1,7 @@
 package potato
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -605,5 +606,29 @@ func TestHookDefaultTTLDurable(t *testing.T) {
 	d = openDurable(t, Options{Dir: dir, Clock: clk})
 	if ttl, err := d.TTL("session:1"); err != nil || ttl != time.Minute {
 		t.Fatalf("TTL after restart = %v, %v", ttl, err)
+	}
+}
+
+// A blocked BLMOVE whose destination refuses the element fails itself;
+// the push that woke it succeeds and keeps its element.
+func TestHookBlockedMoveRejected(t *testing.T) {
+	d, _ := Open(Options{})
+	defer d.Close()
+	addHook(t, d, Hook{Name: "num", Pattern: "dst", Builtin: "int"})
+	got := make(chan error, 1)
+	go func() {
+		_, err := d.BLMove(context.Background(), "src", "dst", Left, Right, 5*time.Second)
+		got <- err
+	}()
+	waitBlocked(t, d, 1)
+	if _, err := d.LPush("src", []byte("x")); err != nil {
+		t.Fatalf("LPUSH failed for the waiter's destination: %v", err)
+	}
+	wantReject(t, <-got, "num")
+	if n, _ := d.LLen("src"); n != 1 {
+		t.Fatalf("src has %d elements", n)
+	}
+	if n, _ := d.LLen("dst"); n != 0 {
+		t.Fatalf("dst has %d elements", n)
 	}
 }
