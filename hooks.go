@@ -440,14 +440,16 @@ func (c *core) compileHook(h Hook) (*hook, error) {
 // returns nil or a *HookError.
 func runHook(c *core, h *hook, hc *HookContext) (err error) {
 	tx := hc.Tx
-	var wasWrite bool
+	var was bool
 	if tx != nil {
-		// The hook runs read-only: a write through hc.Tx stops it.
-		wasWrite, tx.write = tx.write, false
+		// The hook runs read-only: a write through hc.Tx stops it. (Not
+		// by clearing tx.write: locks taken for its reads must be write
+		// locks, as the transaction may write those keys later.)
+		was, tx.inHook = tx.inHook, true
 	}
 	defer func() {
 		if tx != nil {
-			tx.write = wasWrite
+			tx.inHook = was
 		}
 		if r := recover(); r != nil {
 			if rs, ok := r.(retrySignal); ok {

@@ -207,6 +207,7 @@ type Tx struct {
 	origin Origin // who makes the changes (SetOrigin), for the timeline
 
 	hookCtx HookContext // what runHooks shows a hook (hooks.go); reused
+	inHook  bool        // a hook is running: writes are refused (mustWrite)
 }
 
 type heldLock struct {
@@ -593,7 +594,7 @@ func undoValue(e *keyspace.Entry, ed *Edit) {
 // ---------------------------------------------------------------------
 
 func (tx *Tx) mustWrite() {
-	if !tx.write {
+	if !tx.write || tx.inHook {
 		panic(errReadOnly{})
 	}
 }
