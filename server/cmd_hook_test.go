@@ -136,3 +136,41 @@ func TestHookPanicContained(t *testing.T) {
 		t.Fatalf("exists: %s", got)
 	}
 }
+
+// HOOK definitions and the function library a hook runs are both stored:
+// after a restart on the same directory they judge writes as before.
+func TestHookDurableAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	lib := "#!lua name=h\nredis.register_function('up', function(keys, args) return string.upper(args[3]) end)\n"
+	for round := 0; round < 2; round++ {
+		db, err := potato.Open(potato.Options{Dir: dir, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := servertest.NewServer(t, &server.Server{DB: db, Logger: quiet})
+		c := dialRaw(t, ts.Addr)
+		if round == 0 {
+			for _, cmd := range [][]string{
+				{"function", "load", lib},
+				{"hook", "add", "up", "u:*", "FUNCTION", "up"},
+				{"hook", "add", "age", "age:*", "ON", "set", "BUILTIN", "int", "0", "150"},
+			} {
+				if got := c.do(cmd...); got != "+OK" && got != `"h"` {
+					t.Fatalf("%q: %s", cmd, got)
+				}
+			}
+		}
+		if got := c.do("set", "u:1", "abc"); got != "+OK" {
+			t.Fatalf("round %d: %s", round, got)
+		}
+		if got := c.do("get", "u:1"); got != `"ABC"` {
+			t.Fatalf("round %d: get %s", round, got)
+		}
+		if got := c.do("set", "age:1", "999"); got != "-HOOK age: value 999 is out of range [0, 150]" {
+			t.Fatalf("round %d: %s", round, got)
+		}
+		ts.Server.Close()
+		db.Close()
+	}
+}
