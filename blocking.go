@@ -298,7 +298,14 @@ func (tx *Tx) serveKey(db int, key string) {
 		// Registered before anything that may unwind (a BLMOVE's
 		// destination lock may ask for a re-run).
 		tx.onRollback(w.unclaim)
-		res := tx.serveWaiter(w, key, e)
+		// One step of its own: if a hook refuses what the waiter would
+		// store (BLMOVE's destination), the waiter's command fails and
+		// the element stays, not the write that woke it.
+		var res waitResult
+		if err := tx.Try(func(tx *Tx) error { res = tx.serveWaiter(w, key, e); return nil }); err != nil {
+			res = waitResult{err: err}
+		}
+		tx.db = db
 		tx.afterCommit(func() { w.res <- res })
 	}
 }

@@ -73,12 +73,27 @@ name, and the Edits with before-images). This is the spine that
 persistence, the timeline, keyspace notifications and hooks consume, and
 the undo log that makes Update atomic.
 
+# Hooks
+
+AddHook attaches a validation or a transformation to the keys matching a
+glob: a built-in (int, float, json, json-schema, maxlen, regex, enum,
+not-empty, lower, upper, trim, json-compact, default-ttl), a Go function,
+or a server-side library function. Hooks run inside the mutation path,
+before a value is stored; a rejection fails the command with a *HookError
+(errors.Is ErrHookRejected) and changes nothing. Inside Update the
+rejected call does not return: the closure stops and Update returns the
+error, with every change undone. Built-in and function hooks are stored
+with the data and survive a restart; Go hooks live in the process.
+
+	db.AddHook(potato.Hook{Name: "age", Pattern: "age:*", Builtin: "int", Args: []string{"0", "150"}})
+	err := db.Set("age:ann", []byte("200")) // HOOK age: value 200 is out of range [0, 150]
+
 # Caveats
 
   - Byte slices returned by the DB must not be modified; they may be kept,
     as the store never modifies a value in place. Values passed in are
     copied.
-  - Branches, the timeline, hooks, plugins and JSON values are not part of
+  - Branches, the timeline, plugins and JSON values are not part of
     this release yet; see the project's issues.
   - With Options.Dir set, every write is made durable (per Options.Fsync)
     before it becomes visible; a failed durable write returns

@@ -88,4 +88,7 @@ var (
 	ErrNoLRU = errors.New("potato: ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 	// ErrClosed is returned by operations on a closed DB.
 	ErrClosed = errors.New("potato: database closed")
+	// ErrHookRejected matches (errors.Is) the *HookError of a write that
+	// a hook rejected (hooks.go).
+	ErrHookRejected = errors.New("potato: HOOK rejected the write")
 )

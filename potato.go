@@ -44,6 +44,7 @@ type core struct {
 	tlCfg timelineCfg // the timeline's retention (timeline.go)
 
 	setMaxIntset atomic.Int64 // ^set-max-intset-entries; 0: the default (set.go)
+	hooks        hookRegistry // key mutation hooks (hooks.go)
 
 	// clockSec is a coarse clock (Unix seconds) for last-access stamps,
 	// refreshed by every transaction and by the expiry ticker, so that
@@ -75,9 +76,15 @@ func Open(opts Options) (*DB, error) {
 	c.mem.init(o)
 	c.main = newBranch(MainBranch, keyspace.NewWithSeed(c.seed))
 	c.brs.m = map[string]*branch{MainBranch: c.main}
+	c.hooks.byName = map[string]*hook{}
 	if o.Dir != "" {
 		// Load the data before anything else can see the store.
 		if err := c.openDurable(); err != nil {
+			return nil, err
+		}
+		// Hooks before the first write (hooks_persist.go).
+		if err := c.loadHooks(); err != nil {
+			_ = c.durable.close()
 			return nil, err
 		}
 	}
@@ -205,6 +212,9 @@ type Tx struct {
 	// refuses denyoom commands itself, as Redis does), so primitives do
 	// not fail with ErrOOM (evict.go).
 	oomExempt bool
+
+	hookCtx HookContext // what runHooks shows a hook (hooks.go); reused
+	inHook  bool        // a hook is running: writes are refused (mustWrite)
 }
 
 type heldLock struct {
@@ -344,6 +354,10 @@ func (tx *Tx) call(fn func(tx *Tx) error) (err error, retry *retrySignal) {
 		}
 		if _, ok := r.(errOOM); ok {
 			err = ErrOOM
+			return
+		}
+		if hr, ok := r.(hookReject); ok {
+			err = hr.err // run rolls the transaction back
 			return
 		}
 		tx.rollback()
@@ -607,7 +621,7 @@ func undoValue(e *keyspace.Entry, ed *Edit) {
 // ---------------------------------------------------------------------
 
 func (tx *Tx) mustWrite() {
-	if !tx.write {
+	if !tx.write || tx.inHook {
 		panic(errReadOnly{})
 	}
 }
@@ -635,11 +649,22 @@ func (tx *Tx) record(key, op string, ed Edit) {
 	tx.muts = append(tx.muts, Mutation{DB: tx.db, Key: key, Op: op, Edits: tx.edits[start:len(tx.edits):len(tx.edits)], Origin: tx.origin})
 }
 
+// tryStep runs fn for Try, turning a hook's rejection into its error so
+// that Try undoes only this step.
+func (tx *Tx) tryStep(fn func(tx *Tx) error) (err error) {
+	defer recoverHook(&err)
+	return fn(tx)
+}
+
 // put stores e as the whole value of key (an EditSet). Callers look the
-// key up first, so an expired previous entry is already gone.
+// key up first, so an expired previous entry is already gone. Hooks
+// (hooks.go) judge the value first and may replace e.
 func (tx *Tx) put(key, op string, e *keyspace.Entry) {
 	ks := tx.ks
 	prev := ks.Get(tx.db, key)
+	if tx.hooksOn() {
+		e = tx.hookPut(key, op, prev, e)
+	}
 	ed := Edit{Kind: EditSet, prev: prev, prevTop: ks.Top(tx.db).Lookup(key), next: e, Deadline: e.ExpireAt}
 	if prev != nil {
 		ed.PrevDeadline = prev.ExpireAt
@@ -687,6 +712,10 @@ func (tx *Tx) expire(key, op string, e *keyspace.Entry, at int64) {
 }
 
 func (tx *Tx) hset(key, op string, e *keyspace.Entry, field string, v []byte) (existed bool) {
+	if tx.hooksOn() {
+		old, _ := e.Hash.Get(field)
+		v = tx.checkHook(key, op, field, -1, old, v)
+	}
 	if e.Hash.WouldConvert(field, len(v)) {
 		// Leaving the flat encoding is no change of the value, but its
 		// undo must restore the encoding and the order of the fields.
@@ -709,6 +738,13 @@ func (tx *Tx) hdel(key, op string, e *keyspace.Entry, field string) bool {
 
 func (tx *Tx) lpush(key, op string, e *keyspace.Entry, left bool, v []byte) {
 	tx.checkOOM()
+	if tx.hooksOn() {
+		at := 0
+		if !left {
+			at = e.List.Len()
+		}
+		v = tx.checkHook(key, op, "", at, nil, v)
+	}
 	if left {
 		e.List.PushFront(v)
 		tx.recordGrow(key, op, e, Edit{Kind: EditLPush, After: v})
@@ -731,12 +767,19 @@ func (tx *Tx) lpop(key, op string, e *keyspace.Entry, left bool) []byte {
 
 func (tx *Tx) lset(key, op string, e *keyspace.Entry, i int, v []byte) {
 	tx.checkOOM()
+	// LREM's shifting of elements already stored is no new value.
+	if op != "lrem" && tx.hooksOn() {
+		v = tx.checkHook(key, op, "", i, e.List.Index(i), v)
+	}
 	old := e.List.Set(i, v)
 	tx.recordGrow(key, op, e, Edit{Kind: EditLSet, Index: i, Before: old, After: v})
 }
 
 func (tx *Tx) linsert(key, op string, e *keyspace.Entry, i int, v []byte) {
 	tx.checkOOM()
+	if tx.hooksOn() {
+		v = tx.checkHook(key, op, "", i, nil, v)
+	}
 	e.List.Insert(i, v)
 	tx.recordGrow(key, op, e, Edit{Kind: EditLInsert, Index: i, After: v})
 }
@@ -889,7 +932,7 @@ func (tx *Tx) Try(fn func(tx *Tx) error) error {
 		ne = len(tx.muts[nm-1].Edits)
 	}
 	nu, np, na, nedits := len(tx.undoF), len(tx.pushed), len(tx.after), len(tx.edits)
-	err := fn(tx)
+	err := tx.tryStep(fn)
 	if err == nil {
 		return nil
 	}

@@ -63,6 +63,10 @@ func undoSetEdit(e *keyspace.Entry, ed *Edit) {
 
 // sadd is the primitive that adds member m to the set of e.
 func (tx *Tx) sadd(key, op string, e *keyspace.Entry, m string) bool {
+	if tx.hooksOn() {
+		// A member is a value stored: hooks may check or rewrite it.
+		m = string(tx.checkHook(key, op, "", -1, nil, []byte(m)))
+	}
 	limit := tx.intsetLimit()
 	if e.Set.WouldConvert(m, limit) {
 		tx.record(key, op, Edit{Kind: EditSConvert, prev: &keyspace.Entry{Kind: keyspace.KindSet, Set: e.Set.Clone()}})

@@ -23,6 +23,10 @@ const (
 	// MEMORY DOCTOR under the servers' default noeviction policy
 	// (testdata/maxmemory.txt covers the limit itself).
 	FamMemory Family = "memory"
+	// FamHooks writes every kind of value to the hookKeys, on which
+	// TestRandomProgramsUnderHooks installs hooks that accept all of
+	// them: replies must stay Redis's.
+	FamHooks Family = "hooks"
 )
 
 // Gen makes random command programs from a seed. Keys come from small
@@ -162,6 +166,7 @@ var (
 	hashKeys    = []string{"h1", "h2", "h3"}
 	listKeys    = []string{"l1", "l2", "l3"}
 	specialKeys = []string{"", "k:{x}", "bin\x00\r\n\xff", "sp ace", "\xc3\xa9t\xc3\xa9"}
+	hookKeys    = []string{"hk:1", "hk:2", "hk:3", "hk:x"}
 )
 
 func (g *Gen) key(f Family) []byte {
@@ -553,6 +558,42 @@ var generators = []weighted{
 	{FamMemory, 2, func(g *Gen) [][]byte { return cat("OBJECT", g.pick([]string{"FREQ", "freq"}), g.anyKey()) }},
 	{FamMemory, 1, func(g *Gen) [][]byte { return cat("MEMORY", g.pick([]string{"DOCTOR", "doctor"})) }},
 
+	// Writes to the keys under hooks (FamHooks): every command family
+	// that stores a value, on keys of every type.
+	{FamHooks, 6, func(g *Gen) [][]byte {
+		return cat(g.pick([]string{"SET", "SETNX", "GETSET"}), g.pick(hookKeys), g.value())
+	}},
+	{FamHooks, 2, func(g *Gen) [][]byte {
+		return cat("MSET", g.pick(hookKeys), g.value(), g.pick(hookKeys), g.value())
+	}},
+	{FamHooks, 3, func(g *Gen) [][]byte { return cat("APPEND", g.pick(hookKeys), g.value()) }},
+	{FamHooks, 4, func(g *Gen) [][]byte { return cat("INCRBY", g.pick(hookKeys), g.pick(intPool)) }},
+	{FamHooks, 2, func(g *Gen) [][]byte { return cat("INCRBYFLOAT", g.pick(hookKeys), g.float()) }},
+	{FamHooks, 2, func(g *Gen) [][]byte {
+		return cat("SETRANGE", g.pick(hookKeys), g.pick([]string{"0", "3", "-1"}), g.value())
+	}},
+	{FamHooks, 4, func(g *Gen) [][]byte {
+		return cat(g.pick([]string{"HSET", "HSETNX"}), g.pick(hookKeys), g.pick([]string{"f", "g"}), g.value())
+	}},
+	{FamHooks, 2, func(g *Gen) [][]byte { return cat("HINCRBY", g.pick(hookKeys), "f", g.pick(intPool)) }},
+	{FamHooks, 4, func(g *Gen) [][]byte {
+		return cat(g.pick([]string{"LPUSH", "RPUSH", "LPUSHX", "RPUSHX"}), g.pick(hookKeys), g.value(), g.value())
+	}},
+	{FamHooks, 2, func(g *Gen) [][]byte {
+		return cat("LSET", g.pick(hookKeys), g.pick([]string{"0", "-1", "5"}), g.value())
+	}},
+	{FamHooks, 2, func(g *Gen) [][]byte {
+		return cat("LINSERT", g.pick(hookKeys), g.pick([]string{"BEFORE", "AFTER"}), g.value(), g.value())
+	}},
+	{FamHooks, 2, func(g *Gen) [][]byte {
+		return cat(g.pick([]string{"LMOVE"}), g.pick(hookKeys), g.pick(hookKeys), g.pick([]string{"LEFT", "RIGHT"}), g.pick([]string{"LEFT", "RIGHT"}))
+	}},
+	{FamHooks, 2, func(g *Gen) [][]byte { return cat("COPY", g.pick(hookKeys), g.pick(hookKeys), "REPLACE") }},
+	{FamHooks, 2, func(g *Gen) [][]byte {
+		return cat(g.pick([]string{"RENAME", "RENAMENX"}), g.pick(hookKeys), g.pick(hookKeys))
+	}},
+	{FamHooks, 2, func(g *Gen) [][]byte { return cat(g.pick([]string{"GET", "TYPE", "HGETALL"}), g.pick(hookKeys)) }},
+	{FamHooks, 2, func(g *Gen) [][]byte { return cat("LRANGE", g.pick(hookKeys), "0", "-1") }},
 	// Strings.
 	{FamStrings, 10, func(g *Gen) [][]byte { return cat("GET", g.key(FamStrings)) }},
 	{FamStrings, 12, func(g *Gen) [][]byte { return g.setArgs() }},

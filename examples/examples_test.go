@@ -68,6 +68,24 @@ moderator (room:*) saw in room:general: ada: hello all
 moderator (room:*) saw in room:general: grace: hi ada
 moderator (room:*) saw in room:random: linus: anyone here?
 `,
+		"hooks": `hooks found at start: 0
+ada's profile                  ok
+a profile without a name       rejected by profile-schema: schema: at '': missing property 'name'
+an age of 200                  rejected by profile-schema: schema: at '/age': maximum: got 200, want 150
+a profile under another id     rejected by profile-id: profile id "ada" does not match key user:mallory
+ada's e-mail                   ok
+an e-mail without a domain     rejected by email-format: value does not match ^[^@\s]+@[^@\s]+\.[a-z]+$
+a transaction with a bad step  rejected by profile-schema: schema: at '/name': minLength: got 0, want 1
+a session                      ok
+user:ada: {"id":"ada","name":"Ada","age":36}
+email:ada: ada@example.com
+user:bob: (none)
+email:grace: (none)
+session:42 expires in 30m0s
+profile-schema: 5 calls, 3 rejections
+email-format: 3 calls, 1 rejections
+profile-id: 2 calls, 1 rejections
+`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if got := run(t, build(t, name)); got != want {
@@ -124,5 +142,22 @@ func TestExampleDurableSurvivesKill(t *testing.T) {
 	// acknowledged but not printed when the kill came.
 	if start < last || start > last+1 {
 		t.Fatalf("after kill -9 at %d acknowledged, the counter starts at %d", last, start)
+	}
+}
+
+// The hooks example, killed with SIGKILL right after it installed its
+// built-in hooks, finds them all at its next start, and they still judge
+// writes the same way.
+func TestExampleHooksSurviveKill(t *testing.T) {
+	bin := build(t, "hooks")
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "-dir", dir, "-crash")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("-crash run: err %v, output %s", err, out)
+	}
+	got := run(t, bin, "-dir", dir)
+	if !strings.HasPrefix(got, "hooks found at start: 6\n") || !strings.Contains(got, "an age of 200                  rejected by profile-schema") {
+		t.Fatalf("after kill -9:\n%s", got)
 	}
 }

@@ -192,7 +192,7 @@ func (s *Server) resetStats() {
 	}
 }
 
-var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "branches", "keyspace"}
+var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "branches", "hooks", "keyspace"}
 
 func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 	want := map[string]bool{}
@@ -359,6 +359,7 @@ func cmdInfo(c *Conn, a [][]byte, _ *potato.Tx) {
 	section("Latencystats", func() { s.latencyStatsInfo(kv) }) // cmd_observe.go
 	section("Cluster", func() { kv("cluster_enabled", 0) })
 	section("Branches", func() { c.branchInfo(kv) })
+	section("Hooks", func() { c.hookInfo(kv) }) // cmd_hook.go
 	section("Keyspace", func() {
 		m := c.db.Metrics()
 		for i := 0; i < potato.NumDBs; i++ {

@@ -111,6 +111,7 @@ func (s *Server) init() {
 		s.table = newTable()
 		s.acl = newACL(s.table)
 		s.funcs = newFunctions(s)
+		s.DB.SetHookFunctionRunner(s.runHookFunction) // cmd_hook.go
 		s.cfg = newConfig(s)
 		defer s.cfg.fillDefaults(s) // config.go; after the rest of init
 		s.listeners = make(map[net.Listener]struct{})

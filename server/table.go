@@ -163,6 +163,7 @@ func newTable() *table {
 	registerACL(t)       // acl.go
 	registerFunctions(t) // cmd_function.go
 	registerScripting(t) // cmd_script.go
+	registerHooks(t)     // cmd_hook.go
 	return t
 }
 

@@ -83,6 +83,8 @@ var (
 	dMutations        = desc("potato_mutations_total", "Mutations committed to the store since it opened.")
 	dGoroutines       = desc("potato_goroutines", "Goroutines running.")
 	dExporterDuration = desc("potato_exporter_scrape_duration_seconds", "Time this scrape took to collect.")
+	dHookCalls        = desc("potato_hook_calls_total", "Writes each key mutation hook judged (HOOK LIST calls).", "hook")
+	dHookRejections   = desc("potato_hook_rejections_total", "Writes each key mutation hook rejected.", "hook")
 )
 
 // Describe implements prometheus.Collector.
@@ -92,7 +94,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		dCmdRejected, dCmdHist, dDBKeys, dDBExpiring, dExpired, dEvicted, dHits, dMisses, dMemUsed, dMemMax,
 		dPubSubChannels, dPubSubPatterns, dPubSubShard, dSlowlogLen, dSlowlogLastID, dMutations, dGoroutines,
 		dAOFEnabled, dLastSave, dBGSave, dBGSaveStatus, dWALSyncs, dWritable,
-		dExporterDuration} {
+		dExporterDuration, dHookCalls, dHookRejections} {
 		ch <- d
 	}
 }
@@ -125,6 +127,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, l...)
 	}
 	gauge(dUp, 1)
+	if db := c.srv.DB; db != nil {
+		for _, h := range db.Hooks() {
+			counter(dHookCalls, float64(h.Calls), h.Name)
+			counter(dHookRejections, float64(h.Rejections), h.Name)
+		}
+	}
 	gauge(dUptime, st.Uptime.Seconds())
 	gauge(dStartTime, float64(time.Now().Add(-st.Uptime).Unix()))
 	gauge(dInfo, 1, server.RedisVersion, "standalone", "master", runtime.GOOS, server.Version)

@@ -286,3 +286,19 @@ func TestPersistenceMetrics(t *testing.T) {
 		t.Errorf("aof_enabled %v, wal syncs %v, ok %v", got["redis_aof_enabled"], got["potato_wal_syncs_total"], got["potato_persistence_ok"])
 	}
 }
+
+func TestHookMetrics(t *testing.T) {
+	_, rc, url := setup(t)
+	ctx := context.Background()
+	if err := rc.Do(ctx, "HOOK", "ADD", "num", "n:*", "BUILTIN", "int").Err(); err != nil {
+		t.Fatal(err)
+	}
+	rc.Set(ctx, "n:1", "1", 0)
+	if err := rc.Set(ctx, "n:2", "x", 0).Err(); err == nil || err.Error() != "HOOK num: value is not an integer" {
+		t.Fatalf("err %v", err)
+	}
+	got, _ := scrape(t, url)
+	if got[`potato_hook_calls_total{hook="num"}`] != 2 || got[`potato_hook_rejections_total{hook="num"}`] != 1 {
+		t.Fatalf("calls %v, rejections %v", got[`potato_hook_calls_total{hook="num"}`], got[`potato_hook_rejections_total{hook="num"}`])
+	}
+}
