@@ -113,3 +113,58 @@ func TestBranchRestartKeepsExpiredValuesUnderChildren(t *testing.T) {
 		}
 	})
 }
+
+// TestBranchFailedWriteLeavesNoCopyUp: a write that copied a parent's
+// value up into the branch's top layer and then failed (WRONGTYPE) or
+// changed nothing left the copy there, in memory only. The top then
+// froze at the next fork as if it held a value, and a fold made the copy
+// a value of its own that the space on disk did not have: the next HSET
+// wrote a field without its type record (seed 119, "record of key ...
+// without its type record"; seed 120 through MOVE and SWAPDB).
+func TestBranchFailedWriteLeavesNoCopyUp(t *testing.T) {
+	o := Options{Dir: t.TempDir(), Fsync: FsyncNo}
+	d := openDurable(t, o)
+	if _, err := d.HSet("h", FieldValue{"f", bs("1")}); err != nil {
+		t.Fatal(err)
+	}
+	a := forkTo(t, d, "a")
+	if _, err := a.GetDel("h"); err != ErrWrongType {
+		t.Fatalf("GETDEL of a hash: %v", err)
+	}
+	if _, err := a.HDel("h", "nofield"); err != nil {
+		t.Fatal(err)
+	}
+	for _, bi := range a.Branches() {
+		if bi.Name == "a" && bi.KeysChanged != 0 {
+			t.Fatalf("branch a changed %d keys with commands that changed nothing", bi.KeysChanged)
+		}
+	}
+	b := forkTo(t, a, "b")
+	if _, err := b.SetRange("h", 3, bs("xy")); err != ErrWrongType {
+		t.Fatalf("SETRANGE of a hash: %v", err)
+	}
+	if _, err := b.HSet("k1", FieldValue{"f", bs("v")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.RPush("k2", bs("a"), bs("b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DeleteBranch("a"); err != nil { // folds a's old top into b's
+		t.Fatal(err)
+	}
+	if _, err := b.HIncrBy("h", "g", 3); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	d = openDurable(t, o)
+	b, err := d.Branch("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hashDump(t, b, "h"); got != "[f=1 g=3]" {
+		t.Fatalf("b's h after restart: %s", got)
+	}
+	if got := hashDump(t, d, "h"); got != "[f=1]" {
+		t.Fatalf("main's h after restart: %s", got)
+	}
+}

@@ -420,6 +420,23 @@ func (ks *Keyspace) ForWrite(db int, key string) *Entry {
 	return c
 }
 
+// DropCopy removes from layer l the entry e that ForWrite copied up there
+// for key, if l still stores exactly e. The transaction that copied it
+// up made no change to it (or undid them all), so the view is the same
+// without it: the parent's entry shows again. A copy left behind would
+// make l hold what its space on disk does not. The caller holds the
+// key's stripe for writing in the branch whose layer l is (or was, before
+// a FLUSHDB in the same transaction).
+func (ks *Keyspace) DropCopy(l *Layer, key string, e *Entry) {
+	if cur, ok := l.m.Load(key); !ok || cur != e || !e.CopiedUp {
+		return
+	}
+	i := ks.shardOf(key)
+	l.unlink(i, key, e)
+	l.m.Delete(key)
+	l.shards[i].compactExp(l)
+}
+
 // Clone returns a copy of e whose value may be modified independently of
 // e's, in O(1) (containers share structure until written). The caller
 // holds e exclusively: e is in the top layer and its stripe is
