@@ -168,3 +168,48 @@ func TestBranchFailedWriteLeavesNoCopyUp(t *testing.T) {
 		t.Fatalf("main's h after restart: %s", got)
 	}
 }
+
+// TestBranchNoOpWriteLeavesNoCopyUpList is the list form of
+// TestBranchFailedWriteLeavesNoCopyUp: a PERSIST of a list without a
+// deadline (no change) left a copy-up; after the fold, pushes were
+// written as elements of a list whose type record the space lacked, and
+// the list came back from a restart without the parent's elements (seed
+// 173), or failed to load (seed 188).
+func TestBranchNoOpWriteLeavesNoCopyUpList(t *testing.T) {
+	o := Options{Dir: t.TempDir(), Fsync: FsyncNo}
+	d := openDurable(t, o)
+	if _, err := d.RPush("l", bs("a"), bs("b")); err != nil {
+		t.Fatal(err)
+	}
+	a := forkTo(t, d, "a")
+	if ok, err := a.Persist("l"); ok || err != nil {
+		t.Fatalf("PERSIST of a list without a deadline: %v %v", ok, err)
+	}
+	b := forkTo(t, a, "b")
+	if _, err := b.LPush("other", bs("x"), bs("y")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.LPush("l", bs("c")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DeleteBranch("a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.LPush("l", bs("d")); err != nil {
+		t.Fatal(err)
+	}
+	want := "[d c a b]"
+	d.Close()
+	d = openDurable(t, o)
+	b, err := d.Branch("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.LRange("l", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fmt.Sprintf("%s", got); s != want {
+		t.Fatalf("b's list after restart: %s, want %s", s, want)
+	}
+}
