@@ -330,7 +330,12 @@ func (s *session) check(c Cmd, errR, errO error) *Mismatch {
 	switch name {
 	case "watch":
 		s.watching = s.watching || string(want) == "+OK\r\n"
-	case "exec", "unwatch", "reset":
+	case "exec":
+		// Only an EXEC that ends a MULTI unwatches: one without MULTI is
+		// an error that leaves the WATCH in force (execCommand returns
+		// before unwatchAllKeys).
+		s.watching = s.watching && !s.inMulti
+	case "unwatch", "reset":
 		s.watching = false
 	case "discard":
 		s.watching = s.watching && string(want) != "+OK\r\n"
