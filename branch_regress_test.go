@@ -213,3 +213,54 @@ func TestBranchNoOpWriteLeavesNoCopyUpList(t *testing.T) {
 		t.Fatalf("b's list after restart: %s, want %s", s, want)
 	}
 }
+
+// TestBranchFoldKeepsCopiesOfFrozenValues: a value copied (COPY, or a
+// copy-up) from a frozen layer shares the nodes of the original, which
+// only the original's owner may modify in place, and a frozen original
+// never is. A fold that moved the branch's small top into that layer
+// (the branch deleted beside it) made the original writable again, and
+// writing it changed the copy too (seed 20: a list lost its elements to
+// an LPOP of the key it was copied from; in memory, no restart).
+func TestBranchFoldKeepsCopiesOfFrozenValues(t *testing.T) {
+	d, err := Open(Options{ExpiryInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	a := forkTo(t, d, "a")
+	if _, err := a.LPush("l", bs("x"), bs("y"), bs("z")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.HSet("h", FieldValue{"f", bs("1")}, FieldValue{"g", bs("2")}); err != nil {
+		t.Fatal(err)
+	}
+	b := forkTo(t, a, "b") // a's top, holding l and h, freezes
+	if ok, err := b.Copy("l", "l2", 0, true); !ok || err != nil {
+		t.Fatalf("COPY l: %v %v", ok, err)
+	}
+	if ok, err := b.Copy("h", "h2", 0, true); !ok || err != nil {
+		t.Fatalf("COPY h: %v %v", ok, err)
+	}
+	if err := d.DeleteBranch("a"); err != nil { // b's top folds into the frozen layer
+		t.Fatal(err)
+	}
+	if _, err := b.LPopCount("l", 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.HSet("h", FieldValue{"f", bs("changed")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.HDel("h", "g"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.LRange("l2", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fmt.Sprintf("%s", got); s != "[z y x]" {
+		t.Fatalf("l2 after popping l: %s", s)
+	}
+	if got := hashDump(t, b, "h2"); got != "[f=1 g=2]" {
+		t.Fatalf("h2 after changing h: %s", got)
+	}
+}

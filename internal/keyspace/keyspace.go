@@ -76,6 +76,10 @@ type Entry struct {
 	// layer, until the key's value is replaced whole: persistence writes
 	// such a container as changes over the parent's.
 	CopiedUp bool
+	// gen is the generation of its layer the entry was stored in (see
+	// Layer.gen); an entry of an older one may share the nodes its
+	// containers own with copies made while it was frozen.
+	gen uint32
 }
 
 // Expired reports whether e has a deadline at or before now (Unix ms).
@@ -163,6 +167,11 @@ type Layer struct {
 	// order, built on first use by active expiry (whose cursors for the
 	// layer live in each branch's pcur).
 	sorted [NumShards]atomic.Pointer[[]expItem]
+	// gen changes when a fold makes entries that were frozen part of a
+	// layer that may be written again: those entries (gen differs) were
+	// cloned with CloneFrozen, which leaves the original's nodes to it,
+	// so ForWrite replaces one with a copy before it is modified.
+	gen uint32
 }
 
 type shard struct {
@@ -174,7 +183,7 @@ type shard struct {
 // NewLayer returns an empty layer over parent (nil for a bottom layer),
 // holding the same view as parent until written.
 func NewLayer(parent *Layer) *Layer {
-	l := &Layer{parent: parent, serial: layerSerial.Add(1), Space: NoSpace, m: xsync.NewMap[string, *Entry]()}
+	l := &Layer{parent: parent, serial: layerSerial.Add(1), Space: NoSpace, m: xsync.NewMap[string, *Entry](), gen: 1}
 	if parent != nil {
 		l.count.Store(parent.count.Load())
 		l.expiring.Store(parent.expiring.Load())
@@ -393,8 +402,9 @@ func viewGet(l *Layer, key string) *Entry {
 // InTop reports whether e, an entry of database db's view, is stored in
 // the top layer (and so may be modified under the stripe's write lock).
 func (ks *Keyspace) InTop(db int, key string, e *Entry) bool {
-	te, ok := ks.dbs[db].m.Load(key)
-	return ok && te == e
+	top := ks.dbs[db]
+	te, ok := top.m.Load(key)
+	return ok && te == e && te.gen == top.gen
 }
 
 // ForWrite returns the entry for key in the top layer, copying it up from a
@@ -406,6 +416,15 @@ func (ks *Keyspace) ForWrite(db int, key string) *Entry {
 	if e, ok := top.m.Load(key); ok {
 		if e.Kind == KindTombstone {
 			return nil
+		}
+		if e.gen != top.gen {
+			// Frozen once (a fold brought it into this layer): its
+			// containers may share owned nodes with copies, so write a
+			// copy of it, in its place.
+			c := e.cloneFrozen()
+			c.CopiedUp, c.slot, c.gen = e.CopiedUp, e.slot, top.gen
+			top.m.Store(key, c)
+			return c
 		}
 		return e
 	}
@@ -519,6 +538,7 @@ func (ks *Keyspace) store(db int, key string, e, old, view *Entry) {
 			heap.Push(&sh.exp, expItem{at: e.ExpireAt, key: key})
 		}
 	}
+	e.gen = top.gen
 	top.m.Store(key, e)
 	sh.compactExp(top)
 }
