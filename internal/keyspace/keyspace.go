@@ -64,7 +64,12 @@ const (
 // stripe lock of its key. An entry in a frozen layer is never modified
 // (but for its access clock, which is atomic).
 type Entry struct {
-	Kind     Kind
+	Kind Kind
+	// gen is the generation of its layer the entry was stored in (see
+	// Layer.gen); an entry of an older one may share the nodes its
+	// containers own with copies made while it was frozen. (Beside Kind:
+	// in the padding before Str.)
+	gen      uint32
 	Str      []byte // KindString, KindJSON; never modified in place within len(Str)
 	Hash     *Hash  // KindHash
 	List     *List  // KindList
@@ -76,10 +81,6 @@ type Entry struct {
 	// layer, until the key's value is replaced whole: persistence writes
 	// such a container as changes over the parent's.
 	CopiedUp bool
-	// gen is the generation of its layer the entry was stored in (see
-	// Layer.gen); an entry of an older one may share the nodes its
-	// containers own with copies made while it was frozen.
-	gen uint32
 }
 
 // Expired reports whether e has a deadline at or before now (Unix ms).
