@@ -36,6 +36,7 @@ func (p *persister) load() (int, error) {
 	lay.Branches = brecs
 	// References: each branch top, each child space of a live space.
 	live := map[uint64]bool{}
+	children := map[uint64]int{} // live child spaces of each space
 	for _, br := range lay.Branches {
 		for _, t := range br.Tops {
 			for id := t; !live[id]; {
@@ -68,6 +69,7 @@ func (p *persister) load() (int, error) {
 				p.spaces[sr.Parent] = pr
 			}
 			pr.refs++
+			children[sr.Parent]++
 		}
 	}
 	for _, br := range lay.Branches {
@@ -95,8 +97,11 @@ func (p *persister) load() (int, error) {
 		// A space nobody builds on, over nothing, may drop the keys
 		// that expired while the server was down, as Redis does at
 		// load; elsewhere a shared or layered value stays until active
-		// expiry removes it through the mutation path.
-		standalone := parent == nil && p.spaces[id].refs == 1
+		// expiry removes it through the mutation path. Its one
+		// reference must be a branch's top, not a child space: a
+		// child's tombstones and overlays (which may have cleared the
+		// deadline) are over the parent's values, expired or not.
+		standalone := parent == nil && p.spaces[id].refs == 1 && children[id] == 0
 		k, err := p.loadLayer(rd, l, standalone)
 		if err != nil {
 			return nil, fmt.Errorf("space %d: %w", id, err)

@@ -207,7 +207,8 @@ type Tx struct {
 	edits  []Edit       // arena for the Edits of muts
 	nowMs  int64
 	now    time.Time
-	origin Origin // who makes the changes (SetOrigin), for the timeline
+	origin Origin   // who makes the changes (SetOrigin), for the timeline
+	copies []copyUp // entries ForWrite copied up into a top layer
 	// oomExempt: the caller decides about the memory limit (the server
 	// refuses denyoom commands itself, as Redis does), so primitives do
 	// not fail with ErrOOM (evict.go).
@@ -215,6 +216,14 @@ type Tx struct {
 
 	hookCtx HookContext // what runHooks shows a hook (hooks.go); reused
 	inHook  bool        // a hook is running: writes are refused (mustWrite)
+}
+
+// copyUp is an entry the transaction copied up from a parent layer into
+// layer l (the top of its database then) to write it.
+type copyUp struct {
+	l   *keyspace.Layer
+	key string
+	e   *keyspace.Entry
 }
 
 type heldLock struct {
@@ -290,6 +299,8 @@ func (c *core) runOpt(br *branch, db int, write, oomExempt bool, pre []keyspace.
 		clear(tx.after)
 		clear(tx.undoF)
 		clear(tx.pushed)
+		clear(tx.copies)
+		tx.copies = tx.copies[:0]
 		tx.held, tx.muts, tx.after = tx.held[:0], tx.muts[:0], tx.after[:0]
 		tx.undoF, tx.pushed = tx.undoF[:0], tx.pushed[:0]
 		tx.br, tx.ks = nil, nil
@@ -329,6 +340,7 @@ func (c *core) runOpt(br *branch, db int, write, oomExempt bool, pre []keyspace.
 			tx.unlockAll()
 			return err
 		}
+		tx.dropUnchangedCopies()
 		tx.unlockAll()
 		for _, f := range tx.after {
 			f()
@@ -538,6 +550,12 @@ func (tx *Tx) rollback() {
 	for i := len(tx.undoF) - 1; i >= 0; i-- {
 		tx.undoF[i]()
 	}
+	// Every change is undone: no copy-up of the transaction is needed.
+	for _, cp := range tx.copies {
+		tx.ks.DropCopy(cp.l, cp.key, cp.e)
+	}
+	clear(tx.copies)
+	tx.copies = tx.copies[:0]
 	tx.muts = tx.muts[:0]
 	clear(tx.edits)
 	tx.edits = tx.edits[:0]
@@ -566,7 +584,7 @@ func (tx *Tx) undo(db int, key string, ed *Edit) {
 		ks.Swap(db, ed.Index)
 		return
 	}
-	e := ks.ForWrite(db, key)
+	e := tx.forWrite(db, key)
 	if e == nil {
 		panic(fmt.Sprintf("potato: undo of %v on missing key", ed.Kind))
 	}
@@ -842,7 +860,71 @@ func (tx *Tx) lookupW(key string) *keyspace.Entry {
 	if tx.lookup(key) == nil {
 		return nil
 	}
-	return tx.ks.ForWrite(tx.db, key)
+	return tx.forWrite(tx.db, key)
+}
+
+// forWrite is keyspace.ForWrite, remembering a copy-up so that it goes
+// again if the transaction leaves it unchanged (dropUnchangedCopies).
+func (tx *Tx) forWrite(db int, key string) *keyspace.Entry {
+	top := tx.ks.Top(db)
+	had := top.Lookup(key) != nil
+	e := tx.ks.ForWrite(db, key)
+	if e != nil && !had {
+		tx.copies = append(tx.copies, copyUp{l: top, key: key, e: e})
+	}
+	return e
+}
+
+// dropUnchangedCopies removes, after a commit, the entries the
+// transaction copied up but did not change: a command that only looked
+// (COPY onto an existing key, HDEL of a missing field) or failed (a
+// WRONGTYPE after the copy-up) leaves the layers as they were, in memory
+// as on disk, where nothing was written for them. A copy left in a top
+// layer would later freeze or fold as a value the layer's space lacks.
+func (tx *Tx) dropUnchangedCopies() {
+	if len(tx.copies) == 0 {
+		return
+	}
+	var written map[loc]bool
+	if len(tx.muts) > 0 {
+		// Where each mutation wrote: its database's top layer then,
+		// replaying the database-wide edits (as the translator does).
+		var cur [NumDBs]*keyspace.Layer
+		for db := range cur {
+			cur[db] = tx.ks.Top(db)
+		}
+		for i := len(tx.muts) - 1; i >= 0; i-- {
+			if m := &tx.muts[i]; m.dbWide() {
+				switch ed := &m.Edits[0]; ed.Kind {
+				case EditFlushDB:
+					cur[m.DB] = ed.flushed.Old()
+				case EditSwapDB:
+					cur[m.DB], cur[ed.Index] = cur[ed.Index], cur[m.DB]
+				}
+			}
+		}
+		written = make(map[loc]bool, len(tx.muts))
+		for i := range tx.muts {
+			m := &tx.muts[i]
+			if !m.dbWide() {
+				written[loc{cur[m.DB], m.Key}] = true
+				continue
+			}
+			switch ed := &m.Edits[0]; ed.Kind {
+			case EditFlushDB:
+				cur[m.DB] = ed.flushed.New()
+			case EditSwapDB:
+				cur[m.DB], cur[ed.Index] = cur[ed.Index], cur[m.DB]
+			}
+		}
+	}
+	for _, cp := range tx.copies {
+		if !written[loc{cp.l, cp.key}] {
+			tx.ks.DropCopy(cp.l, cp.key, cp.e)
+		}
+	}
+	clear(tx.copies)
+	tx.copies = tx.copies[:0]
 }
 
 // cloneEntry returns a copy of e, key's entry in the current database, that

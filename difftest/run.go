@@ -331,8 +331,10 @@ func (s *session) check(c Cmd, errR, errO error) *Mismatch {
 	case "watch":
 		s.watching = s.watching || string(want) == "+OK\r\n"
 	case "exec":
-		// EXEC without MULTI is refused and leaves the WATCH in force.
-		s.watching = s.watching && strings.HasPrefix(string(want), "-ERR EXEC without MULTI")
+		// Only an EXEC that ends a MULTI unwatches: one without MULTI is
+		// an error that leaves the WATCH in force (execCommand returns
+		// before unwatchAllKeys).
+		s.watching = s.watching && !s.inMulti
 	case "unwatch", "reset":
 		s.watching = false
 	case "discard":

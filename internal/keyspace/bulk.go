@@ -59,6 +59,7 @@ func (ks *Keyspace) PutNew(l *Layer, key string, e *Entry) {
 		sh.expiring++
 		sh.exp = append(sh.exp, expItem{at: e.ExpireAt, key: key}) // ordered by FinishBulk
 	}
+	e.gen = l.gen
 	l.m.Store(key, e)
 }
 

@@ -16,8 +16,10 @@ import "container/heap"
 func (ks *Keyspace) Fold(c *Layer) (kept, gone *Layer) {
 	p := c.parent
 	if FoldsIntoParent(c) {
+		// p's own entries were frozen: a new generation marks them.
+		p.gen++
 		c.m.Range(func(k string, e *Entry) bool {
-			ks.moveInto(p, k, e, p.parent)
+			ks.moveInto(p, k, e, p.parent, p.gen)
 			return true
 		})
 		p.count.Store(c.count.Load())
@@ -39,7 +41,7 @@ func (ks *Keyspace) Fold(c *Layer) (kept, gone *Layer) {
 			}
 			return true
 		}
-		ks.moveInto(c, k, pe, p.parent)
+		ks.moveInto(c, k, pe, p.parent, 0) // frozen: no generation of c
 		return true
 	})
 	c.parent = p.parent
@@ -52,9 +54,9 @@ func (ks *Keyspace) Fold(c *Layer) (kept, gone *Layer) {
 func FoldsIntoParent(c *Layer) bool { return c.m.Size() <= c.parent.m.Size() }
 
 // moveInto stores e (an entry or a tombstone) under k in layer l, whose
-// own parent is below: the fold's bookkeeping, with l's view counts left
-// to the caller.
-func (ks *Keyspace) moveInto(l *Layer, k string, e *Entry, below *Layer) {
+// own parent is below, as of generation gen of l: the fold's
+// bookkeeping, with l's view counts left to the caller.
+func (ks *Keyspace) moveInto(l *Layer, k string, e *Entry, below *Layer, gen uint32) {
 	i := ks.shardOf(k)
 	sh := &l.shards[i]
 	old, ok := l.m.Load(k)
@@ -101,6 +103,7 @@ func (ks *Keyspace) moveInto(l *Layer, k string, e *Entry, below *Layer) {
 		e.size = clampSize(EntrySize(k, e))
 	}
 	sh.bytes.Add(int64(e.size))
+	e.gen = gen
 	l.m.Store(k, e)
 }
 

@@ -64,7 +64,12 @@ const (
 // stripe lock of its key. An entry in a frozen layer is never modified
 // (but for its access clock, which is atomic).
 type Entry struct {
-	Kind     Kind
+	Kind Kind
+	// gen is the generation of its layer the entry was stored in (see
+	// Layer.gen); an entry of an older one may share the nodes its
+	// containers own with copies made while it was frozen. (Beside Kind:
+	// in the padding before Str.)
+	gen      uint32
 	Str      []byte // KindString, KindJSON; never modified in place within len(Str)
 	Hash     *Hash  // KindHash
 	List     *List  // KindList
@@ -188,6 +193,11 @@ type Layer struct {
 	// order, built on first use by active expiry (whose cursors for the
 	// layer live in each branch's pcur).
 	sorted [NumShards]atomic.Pointer[[]expItem]
+	// gen changes when a fold makes entries that were frozen part of a
+	// layer that may be written again: those entries (gen differs) were
+	// cloned with CloneFrozen, which leaves the original's nodes to it,
+	// so ForWrite replaces one with a copy before it is modified.
+	gen uint32
 }
 
 type shard struct {
@@ -203,7 +213,7 @@ type shard struct {
 // NewLayer returns an empty layer over parent (nil for a bottom layer),
 // holding the same view as parent until written.
 func NewLayer(parent *Layer) *Layer {
-	l := &Layer{parent: parent, serial: layerSerial.Add(1), Space: NoSpace, m: xsync.NewMap[string, *Entry]()}
+	l := &Layer{parent: parent, serial: layerSerial.Add(1), Space: NoSpace, m: xsync.NewMap[string, *Entry](), gen: 1}
 	if parent != nil {
 		l.count.Store(parent.count.Load())
 		l.expiring.Store(parent.expiring.Load())
@@ -425,8 +435,9 @@ func viewGet(l *Layer, key string) *Entry {
 // InTop reports whether e, an entry of database db's view, is stored in
 // the top layer (and so may be modified under the stripe's write lock).
 func (ks *Keyspace) InTop(db int, key string, e *Entry) bool {
-	te, ok := ks.dbs[db].m.Load(key)
-	return ok && te == e
+	top := ks.dbs[db]
+	te, ok := top.m.Load(key)
+	return ok && te == e && te.gen == top.gen
 }
 
 // ForWrite returns the entry for key in the top layer, copying it up from a
@@ -439,6 +450,15 @@ func (ks *Keyspace) ForWrite(db int, key string) *Entry {
 		if e.Kind == KindTombstone {
 			return nil
 		}
+		if e.gen != top.gen {
+			// Frozen once (a fold brought it into this layer): its
+			// containers may share owned nodes with copies, so write a
+			// copy of it, in its place.
+			c := e.cloneFrozen()
+			c.CopiedUp, c.slot, c.gen = e.CopiedUp, e.slot, top.gen
+			top.m.Store(key, c)
+			return c
+		}
 		return e
 	}
 	e := viewGet(top.parent, key)
@@ -450,6 +470,24 @@ func (ks *Keyspace) ForWrite(db int, key string) *Entry {
 	// The view does not change: the key was there and stays.
 	ks.store(db, key, c, nil, e)
 	return c
+}
+
+// DropCopy removes from layer l the entry e that ForWrite copied up there
+// for key, if l still stores exactly e. The transaction that copied it
+// up made no change to it (or undid them all), so the view is the same
+// without it: the parent's entry shows again. A copy left behind would
+// make l hold what its space on disk does not. The caller holds the
+// key's stripe for writing in the branch whose layer l is (or was, before
+// a FLUSHDB in the same transaction).
+func (ks *Keyspace) DropCopy(l *Layer, key string, e *Entry) {
+	if cur, ok := l.m.Load(key); !ok || cur != e || !e.CopiedUp {
+		return
+	}
+	i := ks.shardOf(key)
+	l.unlink(i, key, e)
+	l.m.Delete(key)
+	l.shards[i].compactExp(l)
+	ks.acct(l, i, -int64(e.size))
 }
 
 // Clone returns a copy of e whose value may be modified independently of
@@ -549,6 +587,7 @@ func (ks *Keyspace) store(db int, key string, e, old, view *Entry) {
 			heap.Push(&sh.exp, expItem{at: e.ExpireAt, key: key})
 		}
 	}
+	e.gen = top.gen
 	top.m.Store(key, e)
 	sh.compactExp(top)
 }
