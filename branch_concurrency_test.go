@@ -550,3 +550,50 @@ func TestBranchCopyUpCost(t *testing.T) {
 		}
 	}
 }
+
+// TestBranchesWhileWriting is the regression test of a data race: DB.Branches
+// sized the layers only one branch reads (BRANCH LIST's keys changed and
+// bytes) without locks, while that branch's writers changed them (a hash
+// growing under Hash.Len). Run with -race.
+func TestBranchesWhileWriting(t *testing.T) {
+	d, err := Open(Options{ExpiryInterval: -1, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.CreateBranch("dev", BranchArgs{}); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := d.Branch("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; !stopped(stop); i++ {
+			if _, err := dev.HSet("h", FieldValue{fmt.Sprint(i % 500), []byte("v")}); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := dev.RPush("l", []byte("v")); err != nil {
+				t.Error(err)
+				return
+			}
+			if i%100 == 0 {
+				if err := dev.FlushDB(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	})
+	for i := 0; i < 300; i++ {
+		bs := d.Branches()
+		if len(bs) != 2 || bs[1].Name != "dev" || bs[1].KeysChanged > 2 {
+			t.Fatalf("Branches() = %+v", bs)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
