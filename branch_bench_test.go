@@ -3,6 +3,7 @@ package potato
 import (
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -321,4 +322,44 @@ func BenchmarkBranchCopyUp(b *testing.B) {
 			b.ReportMetric(float64(size), "container-B")
 		})
 	}
+}
+
+// BenchmarkBranchCreateUnderWrites measures DB.CreateBranch of main (10k
+// keys, in memory) while two goroutines SET main's keys as fast as they
+// can: the fork takes every stripe of main, one at a time, against them.
+func BenchmarkBranchCreateUnderWrites(b *testing.B) {
+	d := branchBenchStore(b, 10_000, false)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Go(func() {
+			for i := w; ; i += 2 {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := d.Set(fmt.Sprintf("key:%07d", i%10_000), benchValue); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	i := 0
+	for b.Loop() {
+		name := fmt.Sprintf("bench-%d", i)
+		i++
+		if err := d.CreateBranch(name, BranchArgs{}); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := d.DeleteBranch(name); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.StopTimer()
+	close(stop)
+	wg.Wait()
 }
