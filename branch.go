@@ -3,6 +3,7 @@ package potato
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -247,6 +248,19 @@ func (d *DB) Branches() []BranchInfo {
 	c := d.c
 	c.brs.mu.RLock()
 	defer c.brs.mu.RUnlock()
+	// The chains and the layers only one branch reads are written by
+	// that branch's transactions (a FLUSHDB replaces a top, a write
+	// changes a value in place): read them under every branch's read
+	// locks, taken in id order as lockTwo does.
+	all := slices.SortedFunc(maps.Values(c.brs.m), func(a, b *branch) int { return cmpUint(a.id, b.id) })
+	for _, b := range all {
+		b.ks.RLockAll()
+	}
+	defer func() {
+		for i := len(all) - 1; i >= 0; i-- {
+			all[i].ks.RUnlockAll()
+		}
+	}()
 	readers := c.layerReaders()
 	out := make([]BranchInfo, 0, len(c.brs.m))
 	for _, b := range c.brs.m {
@@ -299,8 +313,8 @@ func (c *core) layerReaders() map[*keyspace.Layer][]*branch {
 }
 
 // layerSize counts the entries stored in l (tombstones included) and
-// estimates their memory. It reads the layer without locks, so on a
-// layer being written the figures are approximate.
+// estimates their memory. The caller holds the read locks of the
+// branches that write l.
 func layerSize(l *keyspace.Layer) (n, bytes int64) {
 	l.Entries(func(k string, e *keyspace.Entry) bool {
 		n++
