@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 
 	"rustypotato/internal/keyspace"
@@ -235,6 +236,17 @@ func sameValue(a, b *keyspace.Entry) bool {
 		a.Hash.All(func(f keyspace.HashField) bool {
 			v, ok := b.Hash.Get(f.Name)
 			same = ok && bytes.Equal(v, f.Value)
+			return same
+		})
+		return same
+	case keyspace.KindZSet:
+		if a.ZSet.Len() != b.ZSet.Len() {
+			return false
+		}
+		same := true
+		a.ZSet.All(func(m keyspace.ZMember) bool {
+			s, ok := b.ZSet.Score(m.Member)
+			same = ok && s == m.Score && math.Signbit(s) == math.Signbit(m.Score)
 			return same
 		})
 		return same

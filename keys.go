@@ -42,6 +42,8 @@ func typeName(k keyspace.Kind) string {
 		return "list"
 	case keyspace.KindJSON:
 		return jsonTypeName // json.go
+	case keyspace.KindZSet:
+		return "zset"
 	}
 	return "none"
 }
@@ -716,6 +718,11 @@ func (tx *Tx) Object(key string) (ObjectInfo, error) {
 		}
 	case keyspace.KindList:
 		oi.Encoding = "quicklist"
+	case keyspace.KindZSet:
+		oi.Encoding = "skiplist"
+		if e.ZSet.Listpack() {
+			oi.Encoding = "listpack"
+		}
 	case keyspace.KindJSON:
 		oi.Encoding = "raw" // what Redis reports for a module type
 	}

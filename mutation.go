@@ -69,6 +69,15 @@ const (
 	// EditSwapDB exchanges the contents of the Mutation's DB and database
 	// Index (the Mutation's Key is "").
 	EditSwapDB
+
+	// EditZSet sets sorted-set member Field's score from Before (nil if
+	// new) to After, each 8 bytes: the IEEE 754 bits, big-endian.
+	EditZSet
+	// EditZDel removes sorted-set member Field, whose score was Before.
+	EditZDel
+	// EditZConvert moves a sorted set from the listpack encoding to the
+	// skiplist (OBJECT ENCODING): no change of its contents.
+	EditZConvert
 )
 
 // Edit is one primitive change within a Mutation.

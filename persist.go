@@ -472,6 +472,9 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 				return true
 			})
 			t.mat[at] = struct{}{}
+		case keyspace.KindZSet:
+			writeZSet(b, sp, at.key, e)
+			t.mat[at] = struct{}{}
 		}
 	case EditDel:
 		t.forget(at)
@@ -507,6 +510,12 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 			} else {
 				b.PutMeta(sp, at.key, store.KindList, ed.Deadline)
 			}
+		case keyspace.KindZSet:
+			if t.overlay(at, e) {
+				b.PutOverlayMetaKind(sp, at.key, store.KindZSet, ed.Deadline)
+			} else {
+				b.PutMeta(sp, at.key, store.KindZSet, ed.Deadline)
+			}
 		}
 	case EditHSet, EditHDel:
 		if _, ok := t.mat[at]; ok {
@@ -530,6 +539,10 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 		} else {
 			b.PutFieldDel(sp, at.key, ed.Field)
 		}
+	case EditZSet, EditZDel:
+		t.zsetEdit(at, sp, ed)
+	case EditZConvert:
+		// An encoding only: nothing on disk.
 	case EditLPush, EditRPush, EditLPop, EditRPop, EditLSet, EditLInsert, EditLRemove:
 		if _, ok := t.mat[at]; ok {
 			return

@@ -321,6 +321,8 @@ func (eb *entryBuilder) add(r *store.Record) error {
 			e.Kind, e.Hash = keyspace.KindHash, keyspace.NewHash(0)
 		case store.KindList:
 			e.Kind, e.List = keyspace.KindList, keyspace.NewList()
+		case store.KindZSet:
+			e.Kind, e.ZSet = keyspace.KindZSet, keyspace.NewZSet()
 		case store.KindTombstone:
 			if eb.parent == nil {
 				return fmt.Errorf("%w: tombstone of key %q in a space without a parent", store.ErrCorrupt, eb.key)
@@ -329,8 +331,16 @@ func (eb *entryBuilder) add(r *store.Record) error {
 		}
 		eb.cur = e
 	case store.TagField:
+		if eb.cur.Kind == keyspace.KindZSet {
+			eb.cur.ZSet.Add(eb.copyKey(r.Field), zscoreOf(r.Value))
+			return nil
+		}
 		eb.cur.Hash.Set(eb.copyKey(r.Field), eb.copyValue(r.Value))
 	case store.TagFieldDel:
+		if eb.cur.Kind == keyspace.KindZSet {
+			eb.cur.ZSet.Del(string(r.Field))
+			return nil
+		}
 		eb.cur.Hash.Del(string(r.Field))
 	case store.TagElem:
 		if eb.olist {
@@ -351,6 +361,9 @@ func (eb *entryBuilder) startOverlay(r *store.Record) error {
 	want := keyspace.KindHash
 	if r.Kind == store.KindList {
 		want = keyspace.KindList
+	}
+	if r.Kind == store.KindZSet {
+		want = keyspace.KindZSet
 	}
 	if base == nil || base.Kind != want {
 		return fmt.Errorf("%w: overlay of key %q over no value of its type in the parent space", store.ErrCorrupt, eb.key)
@@ -428,7 +441,12 @@ func (eb *entryBuilder) done() error {
 			return err
 		}
 	}
-	if (e.Kind == keyspace.KindHash && e.Hash.Len() == 0) || (e.Kind == keyspace.KindList && e.List.Len() == 0) {
+	if e.Kind == keyspace.KindZSet && e.ZSet.Len() > 0 {
+		// The encoding Redis gives a loaded set, by the default limits.
+		e.ZSet.SetListpack(e.ZSet.Len() <= keyspace.ZSetMaxListpackEntries && e.ZSet.MaxMemberLen() <= keyspace.ZSetMaxListpackValue)
+	}
+	if (e.Kind == keyspace.KindHash && e.Hash.Len() == 0) || (e.Kind == keyspace.KindList && e.List.Len() == 0) ||
+		(e.Kind == keyspace.KindZSet && e.ZSet.Len() == 0) {
 		if !e.CopiedUp {
 			return nil
 		}

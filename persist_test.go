@@ -79,6 +79,8 @@ func dumpStore(t testing.TB, d *DB) string {
 						es = append(es, fmt.Sprintf("%q", e.List.Index(i)))
 					}
 					fmt.Fprintf(&sb, "list %s\n", strings.Join(es, " "))
+				case keyspace.KindZSet:
+					fmt.Fprintf(&sb, "zset %s\n", zsetDump(e.ZSet))
 				}
 			}
 		}

@@ -41,6 +41,7 @@ type core struct {
 	ctr counters
 
 	tlCfg timelineCfg // the timeline's retention (timeline.go)
+	zcfg  zsetLimits  // zset-max-listpack-* (zset.go)
 
 	// clockSec is a coarse clock (Unix seconds) for last-access stamps,
 	// refreshed by every transaction and by the expiry ticker, so that
@@ -567,6 +568,8 @@ func undoValue(e *keyspace.Entry, ed *Edit) {
 		e.List.Remove(ed.Index)
 	case EditLRemove:
 		e.List.Insert(ed.Index, ed.Before)
+	case EditZSet, EditZDel, EditZConvert:
+		undoZSet(e, ed)
 	default:
 		panic(fmt.Sprintf("potato: no undo for edit kind %v", ed.Kind))
 	}

@@ -68,6 +68,7 @@ type Entry struct {
 	Str      []byte // KindString, KindJSON; never modified in place within len(Str)
 	Hash     *Hash  // KindHash
 	List     *List  // KindList
+	ZSet     *ZSet  // KindZSet
 	ExpireAt int64  // deadline in Unix milliseconds; 0 means no expiry
 	Version  uint64 // seq of the last mutation of this key (for WATCH)
 	lru      int64  // last access, Unix seconds; atomic (readers touch it)
@@ -432,6 +433,9 @@ func (e *Entry) Clone() *Entry {
 	if e.List != nil {
 		c.List = e.List.Clone()
 	}
+	if e.ZSet != nil {
+		c.ZSet = e.ZSet.Clone()
+	}
 	return c
 }
 
@@ -446,6 +450,9 @@ func (e *Entry) cloneFrozen() *Entry {
 	}
 	if e.List != nil {
 		c.List = e.List.CloneFrozen()
+	}
+	if e.ZSet != nil {
+		c.ZSet = e.ZSet.CloneFrozen()
 	}
 	return c
 }

@@ -27,6 +27,10 @@ const NumDBs = 16
 //	0x01 <uvarint space> <uvarint n> <key[n]> 0x02 <pos:8>   -> list element value
 //	0x01 <uvarint space> <uvarint n> <key[n]> 0x03 <field>   -> hash field deleted over the parent space (empty value)
 //
+// A sorted set (KindZSet) is stored like a hash: one 0x01 record per
+// member holding its score (8 bytes: IEEE 754 bits, big-endian), and in
+// an overlay 0x03 records for members deleted over the parent's set.
+//
 // A space holds one layer of one database of the branches (package
 // keyspace): a branch's databases are chains of spaces, the top one
 // written, the others frozen and shared with other branches. A space's
@@ -206,6 +210,7 @@ func decodeData(k, v []byte, r *Record) error {
 			r.Value = tail
 		case r.Kind == KindTombstone && !r.Overlay && len(tail) == 0:
 		case r.Kind == KindHash && len(tail) == 0:
+		case r.Kind == KindZSet && len(tail) == 0: // members as field records, scores 8 bytes
 		case r.Kind == KindList && !r.Overlay && len(tail) == 0:
 		case r.Kind == KindList && r.Overlay:
 			base, w1 := binary.Varint(tail)
