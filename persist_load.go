@@ -323,6 +323,7 @@ func (eb *entryBuilder) add(r *store.Record) error {
 			e.Kind, e.List = keyspace.KindList, keyspace.NewList()
 		case store.KindZSet:
 			e.Kind, e.ZSet = keyspace.KindZSet, keyspace.NewZSet()
+			e.ZSet.SetListpack(false) // keeps -0 while loading; done() picks the encoding
 		case store.KindTombstone:
 			if eb.parent == nil {
 				return fmt.Errorf("%w: tombstone of key %q in a space without a parent", store.ErrCorrupt, eb.key)
@@ -370,6 +371,9 @@ func (eb *entryBuilder) startOverlay(r *store.Record) error {
 	}
 	e := base.CloneFrozen()
 	e.CopiedUp = true
+	if e.ZSet != nil {
+		e.ZSet.SetListpack(false) // as for a new set: done() picks the encoding
+	}
 	e.ExpireAt = r.Deadline
 	eb.cur = e
 	if want == keyspace.KindList {

@@ -31,9 +31,9 @@ type ZWithKey struct {
 
 // ZAddArgs are ZADD's flags and its score-member pairs.
 type ZAddArgs struct {
-	NX, XX bool // only add new members / only update existing ones
-	LT, GT bool // only update when the new score is lower / greater
-	Ch     bool // count changed members, not only added ones
+	NX, XX  bool // only add new members / only update existing ones
+	LT, GT  bool // only update when the new score is lower / greater
+	Ch      bool // count changed members, not only added ones
 	Members []Z
 }
 
@@ -196,7 +196,7 @@ func (tx *Tx) zsetWrite(key string) (*keyspace.Entry, error) {
 func (tx *Tx) zsetCreate(key, op string, size, maxlen int) *keyspace.Entry {
 	z := keyspace.NewZSet()
 	entries, value := tx.c.zlimits()
-	z.SetListpack(size <= entries && maxlen <= value)
+	z.SetListpack(entries > 0 && size <= entries && maxlen <= value)
 	e := &keyspace.Entry{Kind: keyspace.KindZSet, ZSet: z}
 	tx.put(key, op, e)
 	return e
@@ -253,11 +253,8 @@ func (tx *Tx) zaddGeneric(key string, a ZAddArgs, incr bool) (int64, float64, bo
 		if a.XX {
 			return 0, 0, false, nil
 		}
-		maxlen := 0
-		for _, m := range a.Members {
-			maxlen = max(maxlen, len(m.Member))
-		}
-		e = tx.zsetCreate(key, op, len(a.Members), maxlen)
+		// Redis 7.0 picks the encoding by the first member alone.
+		e = tx.zsetCreate(key, op, 1, len(a.Members[0].Member))
 	}
 	var added, updated int64
 	var last float64
@@ -479,9 +476,21 @@ func zParseScore(s string) (float64, bool, error) {
 // zStrtod parses s whole as C's strtod does (leading spaces allowed,
 // inf/infinity, no NaN).
 func zStrtod(s string) (float64, bool) {
+	if s == "" {
+		return 0, true // strtod converts nothing and stops at the end: 0
+	}
 	s = strings.TrimLeft(s, " \t\n\v\f\r")
 	if s == "" || strings.ContainsAny(s, "_ ") {
 		return 0, false
+	}
+	return zParseFloat(s)
+}
+
+// zParseFloat is strconv.ParseFloat with strtod's hexadecimal floats
+// without an exponent ("0x10") and its overflow to ±inf.
+func zParseFloat(s string) (float64, bool) {
+	if l := strings.ToLower(s); strings.Contains(l, "0x") && !strings.Contains(l, "p") {
+		s += "p0"
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
@@ -494,6 +503,16 @@ func zStrtod(s string) (float64, bool) {
 		return 0, false
 	}
 	return f, true
+}
+
+// ParseScore parses a sorted-set score or weight argument as Redis's
+// getDoubleFromObject does: C's strtod over the whole argument (decimal,
+// hexadecimal, inf, infinity), no leading space, no NaN.
+func ParseScore(s string) (float64, bool) {
+	if s == "" || strings.ContainsAny(s[:1], " \t\n\v\f\r") || strings.ContainsAny(s, "_ ") {
+		return 0, false
+	}
+	return zParseFloat(s)
 }
 
 // zrange is a resolved ascending index range lo..hi-1.
@@ -541,6 +560,37 @@ func zParseLex(s string) (zlexItem, error) {
 }
 
 func zlexRange(z *keyspace.ZSet, min, max string) (zindexRange, error) {
+	return zlexRangeDir(z, min, max, false)
+}
+
+func (it zlexItem) gteMin(m string) bool {
+	switch {
+	case it.inf != 0:
+		return it.inf < 0
+	case it.excl:
+		return m > it.s
+	}
+	return m >= it.s
+}
+
+func (it zlexItem) lteMax(m string) bool {
+	switch {
+	case it.inf != 0:
+		return it.inf > 0
+	case it.excl:
+		return m < it.s
+	}
+	return m <= it.s
+}
+
+// zlexRangeDir resolves a lex range to the index span Redis visits: the
+// first member (from the head, or with rev from the tail) inside the
+// bounds, and its neighbours while they stay inside. When all scores are
+// equal, as lex ranges require, that is a binary search; on a listpack
+// set with mixed scores it is Redis's linear walk, so that even that
+// undefined case replies as Redis does. (Redis's skiplist walk in that
+// case depends on its random levels.)
+func zlexRangeDir(z *keyspace.ZSet, min, max string, rev bool) (zindexRange, error) {
 	lo, err := zParseLex(min)
 	if err != nil {
 		return zindexRange{}, err
@@ -549,7 +599,7 @@ func zlexRange(z *keyspace.ZSet, min, max string) (zindexRange, error) {
 	if err != nil {
 		return zindexRange{}, err
 	}
-	if z == nil || lo.inf == 1 || hi.inf == -1 {
+	if z == nil || z.Len() == 0 || lo.inf == 1 || hi.inf == -1 {
 		return zindexRange{}, nil
 	}
 	if lo.inf == 0 && hi.inf == 0 {
@@ -557,17 +607,44 @@ func zlexRange(z *keyspace.ZSet, min, max string) (zindexRange, error) {
 			return zindexRange{}, nil
 		}
 	}
-	a, b := 0, z.Len()
-	if lo.inf == 0 {
-		a = z.LexIndex(lo.s, lo.excl)
+	n := z.Len()
+	if !z.Listpack() {
+		a, b := 0, n
+		if lo.inf == 0 {
+			a = z.LexIndex(lo.s, lo.excl)
+		}
+		if hi.inf == 0 {
+			b = z.LexIndex(hi.s, !hi.excl)
+		}
+		if b < a {
+			b = a
+		}
+		return zindexRange{a, b}, nil
 	}
-	if hi.inf == 0 {
-		b = z.LexIndex(hi.s, !hi.excl)
+	// zzlIsInLexRange: the last member must be >= min, the first <= max.
+	if !lo.gteMin(z.At(n-1).Member) || !hi.lteMax(z.At(0).Member) {
+		return zindexRange{}, nil
 	}
-	if b < a {
-		b = a
+	if !rev {
+		i := 0
+		for i < n && !lo.gteMin(z.At(i).Member) {
+			i++
+		}
+		j := i
+		for j < n && hi.lteMax(z.At(j).Member) {
+			j++
+		}
+		return zindexRange{i, j}, nil
 	}
-	return zindexRange{a, b}, nil
+	i := n - 1
+	for i >= 0 && !hi.lteMax(z.At(i).Member) {
+		i--
+	}
+	j := i
+	for j >= 0 && lo.gteMin(z.At(j).Member) {
+		j--
+	}
+	return zindexRange{j + 1, i + 1}, nil
 }
 
 func zrankRange(n int, start, stop int64) zindexRange {
@@ -609,7 +686,7 @@ func zselect(z *keyspace.ZSet, a *ZRangeArgs) ([]Z, error) {
 	case a.ByScore:
 		r, err = zscoreRange(z, lo, hi)
 	case a.ByLex:
-		r, err = zlexRange(z, lo, hi)
+		r, err = zlexRangeDir(z, lo, hi, a.Rev)
 	default:
 		start, ok1 := parseInt64(a.Start)
 		stop, ok2 := parseInt64(a.Stop)
@@ -680,6 +757,9 @@ func parseInt64(s string) (int64, bool) {
 // the key holds another type and an ErrInvalidArgument error with
 // Redis's text for a bad bound or option combination.
 func (tx *Tx) ZRangeArgs(a ZRangeArgs) ([]Z, error) {
+	if _, err := zselect(nil, &a); err != nil {
+		return nil, err // Redis checks the arguments before the key
+	}
 	z, err := tx.zsetRead(a.Key)
 	if err != nil {
 		return nil, err
@@ -704,6 +784,9 @@ func (d *DB) ZRange(key string, start, stop int64) ([]Z, error) {
 // dst.
 func (tx *Tx) ZRangeStore(dst string, a ZRangeArgs) (int64, error) {
 	tx.mustWrite()
+	if _, err := zselect(nil, &a); err != nil {
+		return 0, err
+	}
 	z, err := tx.zsetRead(a.Key)
 	if err != nil {
 		return 0, err
@@ -746,6 +829,9 @@ func (tx *Tx) zstore(dst, op string, members []Z) (int64, error) {
 // ZCount returns the number of members with scores between min and max
 // (ZCOUNT; bounds as in ZRangeArgs.ByScore).
 func (tx *Tx) ZCount(key, min, max string) (int64, error) {
+	if _, err := zscoreRange(nil, min, max); err != nil {
+		return 0, err
+	}
 	z, err := tx.zsetRead(key)
 	if err != nil {
 		return 0, err
@@ -763,6 +849,9 @@ func (d *DB) ZCount(key, min, max string) (n int64, err error) {
 // ZLexCount returns the number of members between lex bounds min and max
 // (ZLEXCOUNT; bounds as in ZRangeArgs.ByLex).
 func (tx *Tx) ZLexCount(key, min, max string) (int64, error) {
+	if _, err := zlexRange(nil, min, max); err != nil {
+		return 0, err
+	}
 	z, err := tx.zsetRead(key)
 	if err != nil {
 		return 0, err
@@ -820,6 +909,9 @@ func (d *DB) ZRem(key string, members ...string) (n int64, err error) {
 
 func (tx *Tx) zremRange(key, op string, resolve func(z *keyspace.ZSet) (zindexRange, error)) (int64, error) {
 	tx.mustWrite()
+	if _, err := resolve(nil); err != nil {
+		return 0, err // Redis checks the range before the key
+	}
 	z, err := tx.zsetRead(key)
 	if err != nil {
 		return 0, err

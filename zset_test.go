@@ -359,6 +359,7 @@ func TestZSetRestartAndBranches(t *testing.T) {
 	}
 	d.ZAdd("small", Z{math.Inf(-1), "ninf"}, Z{math.Copysign(0, -1), "negzero"}, Z{1.5, "x\x00y"})
 	d.ZRem("big", "m3", "m4")
+	d.ZAdd("big", Z{math.Copysign(0, -1), "negzero"})
 	d.ZIncrBy("small", 2, "x\x00y")
 	d.Expire("small", time.Hour)
 	if err := d.CreateBranch("dev", BranchArgs{}); err != nil {
@@ -387,8 +388,12 @@ func TestZSetRestartAndBranches(t *testing.T) {
 	if got := dumpStore(t, dev); got != wantDev {
 		t.Fatalf("dev after restart: %s", diffDumps(wantDev, got))
 	}
-	if s, _ := d.ZScore("small2", "negzero"); !math.Signbit(s) {
-		t.Fatal("-0 lost its sign")
+	// As in Redis, a listpack set holds -0 as 0, a skiplist keeps -0.
+	if s, _ := d.ZScore("small2", "negzero"); math.Signbit(s) {
+		t.Fatal("-0 kept in a listpack set")
+	}
+	if s, err := d.ZScore("big", "negzero"); err != nil || !math.Signbit(s) {
+		t.Fatalf("-0 of a skiplist set after restart: %v %v", s, err)
 	}
 	// Merge member by member: a change on dev only comes over.
 	res, err := d.Merge("dev", MainBranch, MergeArgs{OnConflict: ConflictTheirs})

@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -16,6 +17,7 @@ const (
 	FamKeys    Family = "keys"
 	FamHashes  Family = "hashes"
 	FamLists   Family = "lists"
+	FamZSets   Family = "zsets" // gen_zset.go
 	FamTx      Family = "tx"
 	FamMisc    Family = "misc"
 )
@@ -43,7 +45,7 @@ func NewGen(seed uint64, families ...Family) *Gen {
 	for _, f := range families {
 		g.families[f] = true
 	}
-	for _, w := range generators {
+	for _, w := range slices.Concat(generators, zsetGenerators) {
 		if g.families[w.fam] {
 			g.gens = append(g.gens, w)
 			g.total += w.weight
@@ -164,6 +166,8 @@ func (g *Gen) key(f Family) []byte {
 			return g.pick(hashKeys)
 		case FamLists:
 			return g.pick(listKeys)
+		case FamZSets:
+			return g.pick(zsetKeys)
 		default:
 			return g.pick(strKeys)
 		}
@@ -183,6 +187,9 @@ func (g *Gen) anyKey() []byte {
 	}
 	if g.families[FamLists] {
 		pools = append(pools, listKeys)
+	}
+	if g.families[FamZSets] {
+		pools = append(pools, zsetKeys)
 	}
 	if g.chance(10) {
 		return g.pick(specialKeys)
@@ -477,6 +484,7 @@ var arityNames = map[Family][]string{
 	FamHashes:  {"HSET", "HSETNX", "HGET", "HMGET", "HMSET", "HDEL", "HLEN", "HSTRLEN", "HEXISTS", "HKEYS", "HVALS", "HGETALL", "HINCRBY", "HINCRBYFLOAT", "HRANDFIELD", "HSCAN"},
 	FamLists:   {"LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP", "LLEN", "LRANGE", "LINDEX", "LSET", "LINSERT", "LREM", "LTRIM", "LPOS", "RPOPLPUSH", "LMOVE", "LMPOP", "BLPOP", "BRPOP", "BLMOVE", "BLMPOP", "BRPOPLPUSH"},
 	FamTx:      {"MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH"},
+	FamZSets:   {"ZADD", "ZINCRBY", "ZREM", "ZSCORE", "ZMSCORE", "ZCARD", "ZRANK", "ZREVRANK", "ZCOUNT", "ZLEXCOUNT", "ZRANGE", "ZREVRANGE", "ZRANGEBYSCORE", "ZRANGEBYLEX", "ZRANGESTORE", "ZREMRANGEBYRANK", "ZPOPMIN", "ZPOPMAX", "ZMPOP", "BZPOPMIN", "BZMPOP", "ZUNION", "ZINTERSTORE", "ZINTERCARD", "ZDIFF", "ZRANDMEMBER", "ZSCAN"},
 	FamMisc:    {"PING", "ECHO", "SELECT", "CLIENT", "TIME"},
 }
 
@@ -495,7 +503,7 @@ func (g *Gen) badArity() [][]byte {
 	a := [][]byte{g.randCase(name)}
 	pool := []string{"s1", "h1", "l1", "1", "0"}
 	switch {
-	case strings.HasPrefix(name, "BL") || strings.HasPrefix(name, "BR"):
+	case strings.HasPrefix(name, "BL") || strings.HasPrefix(name, "BR") || strings.HasPrefix(name, "BZ"):
 		// No number: a blocking pop would wait for its timeout.
 		pool = []string{"s1", "h1", "l1", "abc"}
 	case strings.Contains(name, "EX"):

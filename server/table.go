@@ -150,6 +150,7 @@ func newTable() *table {
 	registerKeys(t)
 	registerHashes(t)
 	registerLists(t)
+	registerZSets(t)       // cmd_zset.go
 	registerJSON(t)        // cmd_json.go
 	registerBranch(t)      // cmd_branch.go
 	registerPersistence(t) // cmd_persist.go

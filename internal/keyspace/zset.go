@@ -66,7 +66,23 @@ func (z *ZSet) Len() int { return z.order.Len() }
 func (z *ZSet) Listpack() bool { return !z.skip }
 
 // SetListpack sets the encoding flag (the owner applies Redis's limits).
-func (z *ZSet) SetListpack(lp bool) { z.skip = !lp }
+// Entering the listpack turns scores of -0 into 0, as Redis's listpack
+// stores them (it keeps -0 only in a skiplist).
+func (z *ZSet) SetListpack(lp bool) {
+	if lp && z.skip {
+		var neg []string
+		z.dict.All(func(k string, v float64) bool {
+			if v == 0 && math.Signbit(v) {
+				neg = append(neg, k)
+			}
+			return true
+		})
+		for _, k := range neg {
+			z.dict.Set(k, 0)
+		}
+	}
+	z.skip = !lp
+}
 
 // Score returns member's score.
 func (z *ZSet) Score(member string) (float64, bool) { return z.dict.Get(member) }
@@ -79,6 +95,9 @@ func (z *ZSet) search(pred func(k []byte) bool) int {
 
 // Add sets member's score and returns the previous one, if any.
 func (z *ZSet) Add(member string, score float64) (old float64, existed bool) {
+	if score == 0 && !z.skip {
+		score = 0 // the listpack stores -0 as the integer 0, as Redis's does
+	}
 	old, existed = z.dict.Get(member)
 	if existed {
 		if old == score && math.Signbit(old) == math.Signbit(score) {
