@@ -265,7 +265,7 @@ func genMetaOp(r *rand.Rand) metaOp {
 		return fmt.Sprintf("%q", v)
 	}
 	k, k2, db := key(), key(), r.IntN(3)
-	switch r.IntN(30) {
+	switch r.IntN(31) {
 	case 0:
 		v := val()
 		return metaOp{fmt.Sprintf("SET %s %s", k, v), func(tx *Tx) string { return render(nil, tx.Set(k, v)) }}
@@ -341,6 +341,8 @@ func genMetaOp(r *rand.Rand) metaOp {
 	case 28:
 		off := int64(r.IntN(6))
 		return metaOp{fmt.Sprintf("SETRANGE %s %d", k, off), func(tx *Tx) string { return render(tx.SetRange(k, off, bs("xy"))) }}
+	case 29:
+		return genMetaOpZSets(r) // zset_meta_test.go
 	default:
 		return metaOp{"LRANGE " + k, func(tx *Tx) string { return render(tx.LRange(k, 0, -1)) }}
 	}

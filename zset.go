@@ -241,7 +241,8 @@ func (tx *Tx) zaddGeneric(key string, a ZAddArgs, incr bool) (int64, float64, bo
 	if err := a.check(incr); err != nil {
 		return 0, 0, false, err
 	}
-	e, err := tx.zsetWrite(key)
+	tx.mustWrite()
+	z, err := tx.zsetRead(key)
 	if err != nil {
 		return 0, 0, false, err
 	}
@@ -249,19 +250,29 @@ func (tx *Tx) zaddGeneric(key string, a ZAddArgs, incr bool) (int64, float64, bo
 	if incr {
 		op = "zincr"
 	}
-	if e == nil {
+	var e *keyspace.Entry
+	if z == nil {
 		if a.XX {
 			return 0, 0, false, nil
 		}
 		// Redis 7.0 picks the encoding by the first member alone.
 		e = tx.zsetCreate(key, op, 1, len(a.Members[0].Member))
+		z = e.ZSet
+	}
+	// The set is copied up for writing only when something changes.
+	write := func() *keyspace.Entry {
+		if e == nil {
+			e = tx.lookupW(key)
+			z = e.ZSet
+		}
+		return e
 	}
 	var added, updated int64
 	var last float64
 	done := false
 	for _, m := range a.Members {
 		score := m.Score
-		cur, exists := e.ZSet.Score(m.Member)
+		cur, exists := z.Score(m.Member)
 		if exists {
 			if a.NX {
 				continue
@@ -269,9 +280,6 @@ func (tx *Tx) zaddGeneric(key string, a ZAddArgs, incr bool) (int64, float64, bo
 			if incr {
 				score += cur
 				if score != score {
-					if e.ZSet.Len() == 0 {
-						tx.del(key, "del")
-					}
 					return 0, 0, false, errZNaN
 				}
 			}
@@ -280,7 +288,7 @@ func (tx *Tx) zaddGeneric(key string, a ZAddArgs, incr bool) (int64, float64, bo
 			}
 			last, done = score, true
 			if score != cur {
-				tx.zadd(key, op, e, m.Member, score)
+				tx.zadd(key, op, write(), m.Member, score)
 				updated++
 			}
 			continue
@@ -288,7 +296,7 @@ func (tx *Tx) zaddGeneric(key string, a ZAddArgs, incr bool) (int64, float64, bo
 		if a.XX {
 			continue
 		}
-		tx.zadd(key, op, e, m.Member, score)
+		tx.zadd(key, op, write(), m.Member, score)
 		last, done = score, true
 		added++
 	}
@@ -813,7 +821,7 @@ func (tx *Tx) zstore(dst, op string, members []Z) (int64, error) {
 		}
 		return 0, nil
 	}
-	tx.lookupW(dst) // an expired dst goes first
+	tx.lookup(dst) // an expired dst goes first
 	z := keyspace.NewZSet()
 	maxlen := 0
 	for _, m := range members {
@@ -1009,10 +1017,11 @@ func (tx *Tx) zpop(key string, max bool, count int64) ([]Z, error) {
 	if count < 0 {
 		return nil, fmt.Errorf("%w: ERR value is out of range, must be positive", ErrInvalidArgument)
 	}
-	e, err := tx.zsetWrite(key)
-	if e == nil || count == 0 {
+	z, err := tx.zsetRead(key)
+	if z == nil || count == 0 {
 		return nil, err
 	}
+	e := tx.lookupW(key)
 	return tx.zpopN(key, e, max, int(min(count, 1<<31))), nil
 }
 
