@@ -15,7 +15,7 @@ import (
 // summaries and complexities those of its COMMAND DOCS.
 func registerZSets(t *table) {
 	z := func(c *Command) {
-		c.Group = "sorted_set"
+		c.Group = "sorted-set"
 		if c.FirstKey == 0 && c.keys == nil {
 			c.FirstKey, c.LastKey, c.Step = 1, 1, 1
 		}
@@ -37,7 +37,7 @@ func registerZSets(t *table) {
 		Complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
 		Syntax:     "key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]", run: cmdZAdd})
 	z(&Command{Name: "zincrby", Arity: 4, Flags: wFast, Categories: wf, Since: "1.2.0",
-		Summary: "Increment the score of a member in a sorted set", Complexity: logN,
+		Summary: "Increment the score of a member in a sorted set", Complexity: "O(log(N)) where N is the number of elements in the sorted set.",
 		Syntax: "key increment member", run: cmdZIncrBy})
 	z(&Command{Name: "zrem", Arity: -3, Flags: flagWrite | flagFast, Categories: wf, Since: "1.2.0",
 		Summary:    "Remove one or more members from a sorted set",
@@ -92,34 +92,34 @@ func registerZSets(t *table) {
 		Complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
 		Syntax:     "numkeys key [key ...] [WITHSCORES]", run: cmdZCombine("zdiff", 2, false)})
 	z(&Command{Name: "zrange", Arity: -4, Flags: flagReadonly, Categories: rs, Since: "1.2.0",
-		Summary: "Return a range of members in a sorted set", Complexity: rng,
+		Summary: "Return a range of members in a sorted set", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
 		Syntax: "key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]", run: cmdZRange(zrRank, false, true)})
 	z(&Command{Name: "zrangestore", Arity: -5, Flags: flagWrite | flagDenyOOM, Categories: ws, Since: "6.2.0", FirstKey: 1, LastKey: 2, Step: 1,
 		Summary:    "Store a range of members from sorted set into another key",
 		Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
 		Syntax:     "dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]", run: cmdZRangeStore})
 	z(&Command{Name: "zrangebyscore", Arity: -4, Flags: flagReadonly, Categories: rs, Since: "1.0.5",
-		Summary: "Return a range of members in a sorted set, by score", Complexity: rng,
+		Summary: "Return a range of members in a sorted set, by score", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
 		Syntax: "key min max [WITHSCORES] [LIMIT offset count]", run: cmdZRange(zrScore, false, false)})
 	z(&Command{Name: "zrevrangebyscore", Arity: -4, Flags: flagReadonly, Categories: rs, Since: "2.2.0",
-		Summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low", Complexity: rng,
+		Summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
 		Syntax: "key max min [WITHSCORES] [LIMIT offset count]", run: cmdZRange(zrScore, true, false)})
 	z(&Command{Name: "zrangebylex", Arity: -4, Flags: flagReadonly, Categories: rs, Since: "2.8.9",
-		Summary: "Return a range of members in a sorted set, by lexicographical range", Complexity: rng,
+		Summary: "Return a range of members in a sorted set, by lexicographical range", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
 		Syntax: "key min max [LIMIT offset count]", run: cmdZRange(zrLex, false, false)})
 	z(&Command{Name: "zrevrangebylex", Arity: -4, Flags: flagReadonly, Categories: rs, Since: "2.8.9",
-		Summary: "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", Complexity: rng,
+		Summary: "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
 		Syntax: "key max min [LIMIT offset count]", run: cmdZRange(zrLex, true, false)})
 	z(&Command{Name: "zrevrange", Arity: -4, Flags: flagReadonly, Categories: rs, Since: "1.2.0",
-		Summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low", Complexity: rng,
+		Summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low", Complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
 		Syntax: "key start stop [WITHSCORES]", run: cmdZRange(zrRank, true, false)})
 	z(&Command{Name: "zcount", Arity: 4, Flags: rFast, Categories: rf, Since: "2.0.0",
-		Summary: "Count the members in a sorted set with scores within the given values", Complexity: logN,
+		Summary: "Count the members in a sorted set with scores within the given values", Complexity: "O(log(N)) with N being the number of elements in the sorted set.",
 		Syntax: "key min max", run: func(c *Conn, tx *potato.Tx, a [][]byte) error {
 			return c.replyInt(tx.ZCount(string(a[1]), string(a[2]), string(a[3])))
 		}})
 	z(&Command{Name: "zlexcount", Arity: 4, Flags: rFast, Categories: rf, Since: "2.8.9",
-		Summary: "Count the number of members in a sorted set between a given lexicographical range", Complexity: logN,
+		Summary: "Count the number of members in a sorted set between a given lexicographical range", Complexity: "O(log(N)) with N being the number of elements in the sorted set.",
 		Syntax: "key min max", run: func(c *Conn, tx *potato.Tx, a [][]byte) error {
 			return c.replyInt(tx.ZLexCount(string(a[1]), string(a[2]), string(a[3])))
 		}})
@@ -136,17 +136,16 @@ func registerZSets(t *table) {
 		Summary: "Get the score associated with the given members in a sorted set", Complexity: "O(N) where N is the number of members being requested.",
 		Syntax: "key member [member ...]", run: cmdZMScore})
 	z(&Command{Name: "zrank", Arity: 3, Flags: rFast, Categories: rf, Since: "2.0.0",
-		Summary: "Determine the index of a member in a sorted set", Complexity: logN, Syntax: "key member",
+		Summary: "Determine the index of a member in a sorted set", Complexity: "O(log(N))", Syntax: "key member",
 		run: cmdZRank(false)})
 	z(&Command{Name: "zrevrank", Arity: 3, Flags: rFast, Categories: rf, Since: "2.0.0",
-		Summary: "Determine the index of a member in a sorted set, with scores ordered from high to low", Complexity: logN,
+		Summary: "Determine the index of a member in a sorted set, with scores ordered from high to low", Complexity: "O(log(N))",
 		Syntax: "key member", run: cmdZRank(true)})
-	popC := "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."
 	z(&Command{Name: "zpopmin", Arity: -2, Flags: flagWrite | flagFast, Categories: wf, Since: "5.0.0",
-		Summary: "Remove and return members with the lowest scores in a sorted set", Complexity: popC,
+		Summary: "Remove and return members with the lowest scores in a sorted set", Complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
 		Syntax: "key [count]", run: cmdZPop(false)})
 	z(&Command{Name: "zpopmax", Arity: -2, Flags: flagWrite | flagFast, Categories: wf, Since: "5.0.0",
-		Summary: "Remove and return members with the highest scores in a sorted set", Complexity: popC,
+		Summary: "Remove and return members with the highest scores in a sorted set", Complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
 		Syntax: "key [count]", run: cmdZPop(true)})
 	bf := cats("write sortedset fast blocking")
 	z(&Command{Name: "bzpopmin", Arity: -3, Flags: flagWrite | flagNoScript | flagBlocking | flagFast, FirstKey: 1, LastKey: -2, Step: 1,
@@ -157,19 +156,18 @@ func registerZSets(t *table) {
 		Categories: bf, Since: "5.0.0",
 		Summary:    "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
 		Complexity: "O(log(N)) with N being the number of elements in the sorted set.", Syntax: "key [key ...] timeout", conn: cmdBZPop(true)})
-	mpopC := "O(K) + O(N*log(M)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."
 	z(&Command{Name: "zmpop", Arity: -4, Flags: flagWrite | flagMovableKeys, Categories: ws, Since: "7.0.0", keys: numKeys(1),
-		Summary: "Remove and return members with scores in a sorted set", Complexity: mpopC,
+		Summary: "Remove and return members with scores in a sorted set", Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
 		Syntax: "numkeys key [key ...] <MIN | MAX> [COUNT count]", run: cmdZMPop})
 	z(&Command{Name: "bzmpop", Arity: -5, Flags: flagWrite | flagBlocking | flagMovableKeys, Categories: cats("write sortedset slow blocking"),
 		Since: "7.0.0", keys: numKeys(2),
 		Summary:    "Remove and return members with scores in a sorted set or block until one is available",
-		Complexity: mpopC, Syntax: "timeout numkeys key [key ...] <MIN | MAX> [COUNT count]", conn: cmdBZMPop})
+		Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", Syntax: "timeout numkeys key [key ...] <MIN | MAX> [COUNT count]", conn: cmdBZMPop})
 	z(&Command{Name: "zrandmember", Arity: -2, Flags: flagReadonly, Categories: rs, Since: "6.2.0",
 		Summary: "Get one or multiple random elements from a sorted set", Complexity: "O(N) where N is the number of elements returned",
 		Syntax: "key [count [WITHSCORES]]", run: cmdZRandMember})
 	z(&Command{Name: "zscan", Arity: -3, Flags: flagReadonly, Categories: rs, Since: "2.8.0",
-		Summary: "Incrementally iterate sorted sets elements and associated scores", Complexity: scanC,
+		Summary: "Incrementally iterate sorted sets elements and associated scores", Complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
 		Syntax: "key cursor [MATCH pattern] [COUNT count]", run: cmdZScan})
 }
 
@@ -782,4 +780,41 @@ func cmdZScan(c *Conn, tx *potato.Tx, a [][]byte) error {
 		c.w.AppendBulkString(num.FormatDouble(z.Score))
 	}
 	return nil
+}
+
+// addZSetConfig registers zset-max-listpack-entries and -value, and
+// their pre-7.0 names zset-max-ziplist-*, which set the same values:
+// they decide the encoding OBJECT ENCODING reports, as in Redis.
+func addZSetConfig(cfg *config) {
+	param := func(name string, entries bool, def string) {
+		cfg.add(&param{name: name, typ: "integer", def: def,
+			doc: "Sorted sets up to this many members (entries) or with members up to this many bytes (value) report OBJECT ENCODING listpack; larger ones skiplist.",
+			get: func(s *Server) string {
+				e, v := s.DB.ZSetMaxListpack()
+				if entries {
+					return strconv.FormatInt(e, 10)
+				}
+				return strconv.FormatInt(v, 10)
+			},
+			set: func(s *Server, val string) error {
+				n, err := strconv.ParseInt(val, 10, 64)
+				if err != nil {
+					return errors.New("argument couldn't be parsed into an integer")
+				}
+				if n < 0 {
+					return errors.New("argument must be between 0 and 9223372036854775807 inclusive")
+				}
+				e, v := s.DB.ZSetMaxListpack()
+				if entries {
+					e = n
+				} else {
+					v = n
+				}
+				return s.DB.SetZSetMaxListpack(e, v)
+			}})
+	}
+	param("zset-max-listpack-entries", true, "128")
+	param("zset-max-listpack-value", false, "64")
+	param("zset-max-ziplist-entries", true, "128")
+	param("zset-max-ziplist-value", false, "64")
 }
