@@ -454,6 +454,15 @@ func (tx *Tx) mergeDB(src *branch, db int, policy OnConflict, res *MergeResult) 
 		if ours != nil && theirs != nil && ours.Kind == theirs.Kind && ours.ExpireAt == theirs.ExpireAt &&
 			(base == nil || base.Kind == ours.Kind) {
 			switch ours.Kind {
+			case keyspace.KindZSet:
+				conf, changed := tx.mergeZSet(k, base, ours, theirs, policy) // zset.go
+				if len(conf) > 0 {
+					res.Conflicts = append(res.Conflicts, MergeConflict{DB: db, Key: k, Fields: conf})
+				}
+				if changed {
+					res.Merged++
+				}
+				continue
 			case keyspace.KindHash:
 				conf, changed := tx.mergeHash(k, base, ours, theirs, policy)
 				if len(conf) > 0 {

@@ -1494,3 +1494,65 @@ func (d *DB) ZScan(key string, cursor uint64, match string, count int64) (out []
 	err = d.do(false, func(tx *Tx) error { out, next, err = tx.ZScan(key, cursor, match, count); return err }, key)
 	return
 }
+
+// mergeZSet merges sorted set key member by member from base into ours
+// (the transaction's) with theirs, as mergeHash does for fields: a
+// member changed on one side only takes that side's score (or removal);
+// one changed on both sides differently is a conflict settled by policy.
+// It returns the conflicting members and whether ours changed.
+func (tx *Tx) mergeZSet(key string, base, ours, theirs *keyspace.Entry, policy OnConflict) (conflicts []string, changed bool) {
+	members := map[string]struct{}{}
+	for _, e := range []*keyspace.Entry{base, ours, theirs} {
+		if e != nil {
+			e.ZSet.All(func(m keyspace.ZMember) bool { members[m.Member] = struct{}{}; return true })
+		}
+	}
+	get := func(e *keyspace.Entry, m string) (float64, bool) {
+		if e == nil {
+			return 0, false
+		}
+		return e.ZSet.Score(m)
+	}
+	same := func(a float64, aok bool, b float64, bok bool) bool {
+		return aok == bok && (!aok || (a == b && math.Signbit(a) == math.Signbit(b)))
+	}
+	type change struct {
+		m   string
+		s   float64
+		del bool
+	}
+	var plan []change
+	names := make([]string, 0, len(members))
+	for m := range members {
+		names = append(names, m)
+	}
+	sort.Strings(names)
+	for _, m := range names {
+		bs, bok := get(base, m)
+		os, ook := get(ours, m)
+		ts, tok := get(theirs, m)
+		switch {
+		case same(ts, tok, bs, bok), same(ts, tok, os, ook):
+		case same(os, ook, bs, bok):
+			plan = append(plan, change{m, ts, !tok})
+		default:
+			conflicts = append(conflicts, m)
+			if policy == ConflictTheirs {
+				plan = append(plan, change{m, ts, !tok})
+			}
+		}
+	}
+	if (len(conflicts) > 0 && policy == ConflictFail) || len(plan) == 0 {
+		return conflicts, false
+	}
+	e := tx.lookupW(key)
+	for _, p := range plan {
+		if p.del {
+			tx.zrem(key, "zrem", e, p.m)
+		} else {
+			tx.zadd(key, "zadd", e, p.m, p.s)
+		}
+	}
+	tx.zdelIfEmpty(key, e)
+	return conflicts, true
+}

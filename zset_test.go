@@ -395,15 +395,24 @@ func TestZSetRestartAndBranches(t *testing.T) {
 	if s, err := d.ZScore("big", "negzero"); err != nil || !math.Signbit(s) {
 		t.Fatalf("-0 of a skiplist set after restart: %v %v", s, err)
 	}
-	// Merge member by member: a change on dev only comes over.
-	res, err := d.Merge("dev", MainBranch, MergeArgs{OnConflict: ConflictTheirs})
-	if err != nil {
-		t.Fatal(err)
+	// Merge member by member: changes on one side come over, a member
+	// changed on both sides is a conflict.
+	dev.ZAdd("big", Z{1, "mainonly"}) // main has it at 7: a conflict
+	res, err := d.Merge("dev", MainBranch, MergeArgs{})
+	// ("small" conflicts as a whole: renamed on main, popped on dev.)
+	if err != nil || len(res.Conflicts) != 2 || res.Conflicts[0].Key != "big" || fmt.Sprint(res.Conflicts[0].Fields) != "[mainonly]" {
+		t.Fatalf("merge with a conflict: %+v %v", res, err)
 	}
-	if res.Merged == 0 {
-		t.Fatalf("merge: %+v", res)
+	dev.ZRem("big", "mainonly")
+	res, err = d.Merge("dev", MainBranch, MergeArgs{OnConflict: ConflictOurs})
+	if err != nil || res.Merged == 0 {
+		t.Fatalf("merge: %+v %v", res, err)
 	}
-	if s, _ := d.ZScore("big", "m5"); s != 100 {
-		t.Fatalf("merged m5 = %v", s)
+	s5, _ := d.ZScore("big", "m5")
+	sNew, _ := d.ZScore("big", "new")
+	_, err6 := d.ZScore("big", "m6")
+	sMain, _ := d.ZScore("big", "mainonly")
+	if s5 != 100 || sNew != -1 || !errors.Is(err6, ErrNotFound) || sMain != 7 {
+		t.Fatalf("merged: m5=%v new=%v m6 %v mainonly=%v", s5, sNew, err6, sMain)
 	}
 }
