@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -414,5 +415,41 @@ func TestZSetRestartAndBranches(t *testing.T) {
 	sMain, _ := d.ZScore("big", "mainonly")
 	if s5 != 100 || sNew != -1 || !errors.Is(err6, ErrNotFound) || sMain != 7 {
 		t.Fatalf("merged: m5=%v new=%v m6 %v mainonly=%v", s5, sNew, err6, sMain)
+	}
+}
+
+func TestZSetSnapshots(t *testing.T) {
+	d := openDurable(t, Options{Dir: t.TempDir()})
+	for i := 0; i < 200; i++ {
+		d.ZAdd("big", Z{float64(i % 7), fmt.Sprint("m", i)})
+	}
+	d.ZAdd("big", Z{math.Copysign(0, -1), "negzero"})
+	d.ZAdd("small", Z{math.Inf(1), "top"}, Z{-2.5, "low"})
+	d.Expire("small", time.Hour)
+	saved := dumpStore(t, d)
+	if err := d.SnapshotCreate("s1"); err != nil {
+		t.Fatal(err)
+	}
+	export := filepath.Join(t.TempDir(), "z.rpz")
+	if _, err := d.SnapshotExport(export); err != nil {
+		t.Fatal(err)
+	}
+	d.ZRem("big", "m1", "m2")
+	d.Del("small")
+	if _, err := d.SnapshotRestore("s1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := dumpStore(t, d); got != saved {
+		t.Fatalf("after restore: %s", diffDumps(saved, got))
+	}
+	d2 := openDurable(t, Options{Dir: t.TempDir()})
+	if _, err := d2.SnapshotImport(export); err != nil {
+		t.Fatal(err)
+	}
+	if got := dumpStore(t, d2); got != saved {
+		t.Fatalf("after import: %s", diffDumps(saved, got))
+	}
+	if n, err := d2.MemoryUsage("big", 0); err != nil || n < 200*16 {
+		t.Fatalf("MEMORY USAGE of 201 members: %d, %v", n, err)
 	}
 }
