@@ -453,3 +453,55 @@ func TestZSetSnapshots(t *testing.T) {
 		t.Fatalf("MEMORY USAGE of 201 members: %d, %v", n, err)
 	}
 }
+
+func TestZSetScanAndRandom(t *testing.T) {
+	d, _ := Open(Options{})
+	defer d.Close()
+	for i := 0; i < 500; i++ {
+		d.ZAdd("z", Z{float64(i), fmt.Sprint("m", i)})
+	}
+	seen := map[string]float64{}
+	cursor, calls := uint64(0), 0
+	for {
+		zs, next, err := d.ZScan("z", cursor, "", 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, z := range zs {
+			seen[z.Member] = z.Score
+		}
+		calls++
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	if len(seen) != 500 || calls < 2 || seen["m42"] != 42 {
+		t.Fatalf("ZSCAN of a skiplist set: %d members in %d calls", len(seen), calls)
+	}
+	small, _ := d.ZAdd("s", Z{2, "b"}, Z{1, "a"})
+	zs, next, _ := d.ZScan("s", 0, "", 1)
+	if small != 2 || next != 0 || zstr(zs) != "a=1 b=2" {
+		t.Fatalf("ZSCAN of a listpack set: %s next %d", zstr(zs), next)
+	}
+	r, _ := d.ZRandMember("z", 10, true)
+	uniq := map[string]bool{}
+	for _, z := range r {
+		uniq[z.Member] = true
+		if seen[z.Member] != z.Score {
+			t.Fatalf("ZRANDMEMBER score of %s: %v", z.Member, z.Score)
+		}
+	}
+	if len(r) != 10 || len(uniq) != 10 {
+		t.Fatalf("ZRANDMEMBER 10: %d members, %d distinct", len(r), len(uniq))
+	}
+	if r, _ := d.ZRandMember("s", -5, false); len(r) != 5 {
+		t.Fatalf("ZRANDMEMBER -5: %d", len(r))
+	}
+	rev, _ := d.ZRangeArgs(ZRangeArgs{Key: "z", Start: "1", Stop: "3", Rev: true})
+	if zstr(rev) != "m498=498 m497=497 m496=496" {
+		t.Fatalf("ZREVRANGE 1 3: %s", zstr(rev))
+	}
+	if _, err := d.ZRangeArgs(ZRangeArgs{Key: "z", Start: "0", Stop: "1", Offset: 1}); err == nil {
+		t.Fatal("LIMIT on a rank range accepted")
+	}
+}
