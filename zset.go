@@ -823,6 +823,7 @@ func (tx *Tx) zstore(dst, op string, members []Z) (int64, error) {
 	}
 	tx.lookup(dst) // an expired dst goes first
 	z := keyspace.NewZSet()
+	z.SetListpack(false) // built as a skiplist, as Redis does, so -0 stays until the encoding is picked
 	maxlen := 0
 	for _, m := range members {
 		z.Add(m.Member, m.Score)

@@ -352,6 +352,7 @@ func zrangeParse(a [][]byte, at, rangeType int, rev, free, store bool) (potato.Z
 	ra := potato.ZRangeArgs{Key: string(a[at]), Start: string(a[at+1]), Stop: string(a[at+2]), Rev: rev}
 	withScores := false
 	offset, limit := int64(0), int64(-1)
+	revSet, typeSet := false, false // each may be given once, as in Redis
 	for j := at + 3; j < len(a); j++ {
 		left := len(a) - j - 1
 		switch {
@@ -366,12 +367,12 @@ func zrangeParse(a [][]byte, at, rangeType int, rev, free, store bool) (potato.Z
 				return ra, false, err
 			}
 			j += 2
-		case free && eqFold(a[j], "rev"):
-			ra.Rev = true
-		case free && eqFold(a[j], "bylex"):
-			rangeType = zrLex
-		case free && eqFold(a[j], "byscore"):
-			rangeType = zrScore
+		case free && !revSet && eqFold(a[j], "rev"):
+			ra.Rev, revSet = true, true
+		case free && !typeSet && eqFold(a[j], "bylex"):
+			rangeType, typeSet = zrLex, true
+		case free && !typeSet && eqFold(a[j], "byscore"):
+			rangeType, typeSet = zrScore, true
 		default:
 			return ra, false, replyError(errSyntax)
 		}
