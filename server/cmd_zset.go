@@ -24,9 +24,6 @@ func registerZSets(t *table) {
 	const (
 		wFast = flagWrite | flagDenyOOM | flagFast
 		rFast = flagReadonly | flagFast
-		logN  = "O(log(N)) where N is the number of elements in the sorted set."
-		rng   = "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."
-		scanC = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."
 	)
 	wf := cats("write sortedset fast")
 	ws := cats("write sortedset slow")
