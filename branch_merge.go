@@ -48,7 +48,8 @@ type DiffEntry struct {
 	// Type is the key's type in b (in a when removed), as TYPE names it.
 	Type string
 	// Fields lists, for a hash changed in both, the fields that differ
-	// (added, removed or changed), sorted; Paths, for a JSON document,
+	// (added, removed or changed), sorted (for a sorted set, the members
+	// added, removed or rescored); Paths, for a JSON document,
 	// the JSONPaths that differ.
 	Fields []string
 	Paths  []string
@@ -281,6 +282,8 @@ func diffEntries(a, b *keyspace.Entry) (DiffEntry, bool) {
 		switch a.Kind {
 		case keyspace.KindHash:
 			de.Fields = hashFieldDiff(a.Hash, b.Hash)
+		case keyspace.KindZSet:
+			de.Fields = zsetMemberDiff(a.ZSet, b.ZSet) // zset.go
 		case keyspace.KindJSON:
 			de.Paths = diffJSONPaths(a.Str, b.Str)
 		}

@@ -1557,3 +1557,23 @@ func (tx *Tx) mergeZSet(key string, base, ours, theirs *keyspace.Entry, policy O
 	tx.zdelIfEmpty(key, e)
 	return conflicts, true
 }
+
+// zsetMemberDiff returns the members whose presence or score differs
+// between two sorted sets, sorted (Diff's DiffEntry.Fields).
+func zsetMemberDiff(a, b *keyspace.ZSet) []string {
+	var out []string
+	a.All(func(m keyspace.ZMember) bool {
+		if s, ok := b.Score(m.Member); !ok || s != m.Score || math.Signbit(s) != math.Signbit(m.Score) {
+			out = append(out, m.Member)
+		}
+		return true
+	})
+	b.All(func(m keyspace.ZMember) bool {
+		if _, ok := a.Score(m.Member); !ok {
+			out = append(out, m.Member)
+		}
+		return true
+	})
+	sort.Strings(out)
+	return out
+}

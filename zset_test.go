@@ -505,3 +505,19 @@ func TestZSetScanAndRandom(t *testing.T) {
 		t.Fatal("LIMIT on a rank range accepted")
 	}
 }
+
+func TestZSetBranchDiff(t *testing.T) {
+	main, dev := branchPair(t, func(d *DB) { d.ZAdd("z", Z{1, "a"}, Z{2, "b"}, Z{3, "c"}) })
+	dev.ZAdd("z", Z{5, "b"}, Z{4, "d"})
+	dev.ZRem("z", "a")
+	var got []DiffEntry
+	for de, err := range main.Diff(MainBranch, "dev", DiffArgs{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, de)
+	}
+	if len(got) != 1 || got[0].Type != "zset" || fmt.Sprint(got[0].Fields) != "[a b d]" {
+		t.Fatalf("Diff: %+v", got)
+	}
+}
