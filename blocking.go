@@ -46,7 +46,8 @@ const (
 type waiter struct {
 	db    int
 	keys  []string      // keys to pop from, in the caller's order
-	from  ListDirection // end to pop from
+	from  ListDirection // end to pop from (for zset: Left is the lowest score)
+	zset  bool          // BZPOPMIN, BZPOPMAX, BZMPOP: pop from sorted sets
 	count int           // elements to pop (BLMPOP's COUNT; 1 otherwise)
 	move  bool          // BLMOVE: push the element at end to of dst
 	dst   string
@@ -62,6 +63,7 @@ type waiter struct {
 type waitResult struct {
 	key  string
 	vals [][]byte
+	zs   []Z // members popped from a sorted set
 	err  error
 }
 
@@ -188,6 +190,9 @@ func (w *waiter) unclaim() {
 // w.count elements, or one element moved to w.dst. A move onto a
 // destination of another type pops nothing and returns ErrWrongType.
 func (tx *Tx) serveWaiter(w *waiter, key string, e *keyspace.Entry) waitResult {
+	if w.zset {
+		return waitResult{key: key, zs: tx.zpopN(key, e, w.from == Right, max(w.count, 1))}
+	}
 	if w.move {
 		v, err := tx.move(key, e, w.dst, w.from, w.to)
 		if err != nil {
@@ -198,13 +203,21 @@ func (tx *Tx) serveWaiter(w *waiter, key string, e *keyspace.Entry) waitResult {
 	return waitResult{key: key, vals: tx.popN(key, e, w.from == Left, max(w.count, 1))}
 }
 
+// kind is the type of value w pops from.
+func (w *waiter) kind() keyspace.Kind {
+	if w.zset {
+		return keyspace.KindZSet
+	}
+	return keyspace.KindList
+}
+
 // popFirst is the non-blocking half of every blocking pop: it serves w
 // from the first of its keys that holds a list. Keys are checked in order,
 // so one of another type before the first list gives ErrWrongType, as in
 // Redis. ok is false when none holds a list.
 func (tx *Tx) popFirst(w *waiter) (res waitResult, ok bool) {
 	for _, k := range w.keys {
-		e, err := tx.lookupKind(k, keyspace.KindList, true)
+		e, err := tx.lookupKind(k, w.kind(), true)
 		if err != nil {
 			return waitResult{err: err}, true
 		}
@@ -288,9 +301,12 @@ func (tx *Tx) serveKey(db int, key string) {
 		if w.state.Load() != waitWaiting {
 			continue // served or gone: it unlinks itself
 		}
-		e, err := tx.lookupKind(key, keyspace.KindList, true)
-		if err != nil || e == nil {
+		e, err := tx.lookupKind(key, w.kind(), true)
+		if e == nil && err == nil {
 			return
+		}
+		if err != nil {
+			continue // a waiter for another type: the key stays as it is
 		}
 		if !w.state.CompareAndSwap(waitWaiting, waitClaimed) {
 			continue

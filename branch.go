@@ -112,7 +112,9 @@ type BranchArgs struct {
 	From string
 	// At, when set, makes the branch as the parent was right after the
 	// mutation with this seq (BRANCH CREATE ... AT seq): the fork is
-	// rolled back to it (RollbackToArgs), the parent is not touched.
+	// rolled back to it (RollbackToArgs), the parent is not touched. 0
+	// means now; for the state before the first change use an AtTime
+	// before it (e.g. time.UnixMilli(0)).
 	At uint64
 	// AtTime, when set (and At is 0), is At by time: the parent as it
 	// was after its last mutation at or before AtTime.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 
 	"rustypotato/internal/keyspace"
@@ -47,7 +48,8 @@ type DiffEntry struct {
 	// Type is the key's type in b (in a when removed), as TYPE names it.
 	Type string
 	// Fields lists, for a hash changed in both, the fields that differ
-	// (added, removed or changed), sorted; Paths, for a JSON document,
+	// (added, removed or changed), sorted (for a sorted set, the members
+	// added, removed or rescored); Paths, for a JSON document,
 	// the JSONPaths that differ.
 	Fields []string
 	Paths  []string
@@ -238,6 +240,17 @@ func sameValue(a, b *keyspace.Entry) bool {
 			return same
 		})
 		return same
+	case keyspace.KindZSet:
+		if a.ZSet.Len() != b.ZSet.Len() {
+			return false
+		}
+		same := true
+		a.ZSet.All(func(m keyspace.ZMember) bool {
+			s, ok := b.ZSet.Score(m.Member)
+			same = ok && s == m.Score && math.Signbit(s) == math.Signbit(m.Score)
+			return same
+		})
+		return same
 	case keyspace.KindList:
 		if a.List.Len() != b.List.Len() {
 			return false
@@ -273,6 +286,8 @@ func diffEntries(a, b *keyspace.Entry) (DiffEntry, bool) {
 			de.Fields = hashFieldDiff(a.Hash, b.Hash)
 		case keyspace.KindSet:
 			de.Fields = setMemberDiff(a.Set, b.Set) // set.go
+		case keyspace.KindZSet:
+			de.Fields = zsetMemberDiff(a.ZSet, b.ZSet) // zset.go
 		case keyspace.KindJSON:
 			de.Paths = diffJSONPaths(a.Str, b.Str)
 		}
@@ -448,6 +463,15 @@ func (tx *Tx) mergeDB(src *branch, db int, policy OnConflict, res *MergeResult) 
 			switch ours.Kind {
 			case keyspace.KindSet:
 				if tx.mergeSet(k, base, ours, theirs) { // set.go
+					res.Merged++
+				}
+				continue
+			case keyspace.KindZSet:
+				conf, changed := tx.mergeZSet(k, base, ours, theirs, policy) // zset.go
+				if len(conf) > 0 {
+					res.Conflicts = append(res.Conflicts, MergeConflict{DB: db, Key: k, Fields: conf})
+				}
+				if changed {
 					res.Merged++
 				}
 				continue

@@ -655,6 +655,12 @@ func editGrowth(ed *Edit) int64 {
 		return keyspace.SetMemberSize(ed.Field)
 	case EditSRem:
 		return -keyspace.SetMemberSize(ed.Field)
+	case EditZSet:
+		if ed.Before == nil {
+			return keyspace.ZSetMemberSize(ed.Field)
+		}
+	case EditZDel:
+		return -keyspace.ZSetMemberSize(ed.Field)
 	}
 	return 0
 }

@@ -605,6 +605,14 @@ func (tx *Tx) hookPut(key, op string, prev, e *keyspace.Entry) *keyspace.Entry {
 			tx.checkValidOnly(key, op, "", -1, []byte(m))
 			return true
 		})
+	case keyspace.KindZSet:
+		if e.ZSet == nil {
+			return e
+		}
+		e.ZSet.All(func(m keyspace.ZMember) bool {
+			tx.checkValidOnly(key, op, "", -1, []byte(m.Member))
+			return true
+		})
 	}
 	return e
 }

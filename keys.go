@@ -44,6 +44,8 @@ func typeName(k keyspace.Kind) string {
 		return jsonTypeName // json.go
 	case keyspace.KindSet:
 		return "set"
+	case keyspace.KindZSet:
+		return "zset"
 	}
 	return "none"
 }
@@ -724,6 +726,11 @@ func (tx *Tx) Object(key string) (ObjectInfo, error) {
 		oi.Encoding = "hashtable"
 		if e.Set.Intset() {
 			oi.Encoding = "intset"
+		}
+	case keyspace.KindZSet:
+		oi.Encoding = "skiplist"
+		if e.ZSet.Listpack() {
+			oi.Encoding = "listpack"
 		}
 	case keyspace.KindJSON:
 		oi.Encoding = "raw" // what Redis reports for a module type

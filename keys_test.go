@@ -282,6 +282,8 @@ func dump(t testing.TB, d *DB) string {
 					vs = append(vs, fmt.Sprintf("%q", e.List.Index(i)))
 				}
 				line += " [" + strings.Join(vs, " ") + "]"
+			case keyspace.KindZSet:
+				line += " <" + zsetDump(e.ZSet) + ">"
 			}
 			lines = append(lines, line)
 		}

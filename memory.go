@@ -63,6 +63,12 @@ func entryValueSize(e *keyspace.Entry, samples int) int64 {
 				return int64(memMapEntry + memHeader + len(e.Set.At(i)))
 			})
 		}
+	case keyspace.KindZSet:
+		// Per member: its map entry and score, its order key (8 bytes of
+		// score plus the member) in the sequence.
+		n += memContainer + sampled(e.ZSet.Len(), func(i int) int64 {
+			return int64(memMapEntry + 2*memHeader + 2*len(e.ZSet.At(i).Member) + 16)
+		})
 	}
 	return n
 }

@@ -78,12 +78,21 @@ const (
 	EditSAdd
 	EditSRem
 	EditSConvert
+	// EditZSet sets sorted-set member Field's score from Before (nil if
+	// new) to After, each 8 bytes: the IEEE 754 bits, big-endian.
+	EditZSet
+	// EditZDel removes sorted-set member Field, whose score was Before.
+	EditZDel
+	// EditZConvert moves a sorted set from the listpack encoding to the
+	// skiplist (OBJECT ENCODING): no change of its contents.
+	EditZConvert
 )
 
 var editNames = [...]string{EditSet: "set", EditDel: "del", EditExpire: "expire", EditHSet: "hset", EditHDel: "hdel",
 	EditHConvert: "hconvert", EditLPush: "lpush", EditRPush: "rpush", EditLPop: "lpop", EditRPop: "rpop",
 	EditLSet: "lset", EditLInsert: "linsert", EditLRemove: "lremove", EditFlushDB: "flushdb", EditSwapDB: "swapdb",
-	EditSAdd: "sadd", EditSRem: "srem", EditSConvert: "sconvert"}
+	EditSAdd: "sadd", EditSRem: "srem", EditSConvert: "sconvert",
+	EditZSet: "zset", EditZDel: "zdel", EditZConvert: "zconvert"}
 
 // String returns the edit kind's name in lower case ("set", "hset",
 // "lpush", ...), as CHANGES shows it.

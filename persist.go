@@ -474,6 +474,8 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 			t.mat[at] = struct{}{}
 		case keyspace.KindSet:
 			putSetWhole(b, sp, at.key, ed.Deadline, e.Set) // persist_set.go
+		case keyspace.KindZSet:
+			writeZSet(b, sp, at.key, e)
 			t.mat[at] = struct{}{}
 		}
 	case EditDel:
@@ -516,6 +518,12 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 			} else {
 				b.PutMeta(sp, at.key, store.KindSet, ed.Deadline)
 			}
+		case keyspace.KindZSet:
+			if t.overlay(at, e) {
+				b.PutOverlayMetaKind(sp, at.key, store.KindZSet, ed.Deadline)
+			} else {
+				b.PutMeta(sp, at.key, store.KindZSet, ed.Deadline)
+			}
 		}
 	case EditHSet, EditHDel:
 		if _, ok := t.mat[at]; ok {
@@ -539,6 +547,10 @@ func (t *translator) edit(m *Mutation, ed *Edit) {
 		} else {
 			b.PutFieldDel(sp, at.key, ed.Field)
 		}
+	case EditZSet, EditZDel:
+		t.zsetEdit(at, sp, ed)
+	case EditZConvert:
+		// An encoding only: nothing on disk.
 	case EditLPush, EditRPush, EditLPop, EditRPop, EditLSet, EditLInsert, EditLRemove:
 		if _, ok := t.mat[at]; ok {
 			return

@@ -328,6 +328,9 @@ func (eb *entryBuilder) add(r *store.Record) error {
 			e.Kind, e.List = keyspace.KindList, keyspace.NewList()
 		case store.KindSet:
 			e.Kind, e.Set = keyspace.KindSet, keyspace.NewSet()
+		case store.KindZSet:
+			e.Kind, e.ZSet = keyspace.KindZSet, keyspace.NewZSet()
+			e.ZSet.SetListpack(false) // keeps -0 while loading; done() picks the encoding
 		case store.KindTombstone:
 			if eb.parent == nil {
 				return fmt.Errorf("%w: tombstone of key %q in a space without a parent", store.ErrCorrupt, eb.key)
@@ -342,10 +345,18 @@ func (eb *entryBuilder) add(r *store.Record) error {
 			eb.cur.Set.Add(eb.copyKey(r.Field), loadMaxIntset)
 			return nil
 		}
+		if eb.cur.Kind == keyspace.KindZSet {
+			eb.cur.ZSet.Add(eb.copyKey(r.Field), zscoreOf(r.Value))
+			return nil
+		}
 		eb.cur.Hash.Set(eb.copyKey(r.Field), eb.copyValue(r.Value))
 	case store.TagFieldDel:
 		if eb.cur.Kind == keyspace.KindSet {
 			eb.cur.Set.Rem(string(r.Field))
+			return nil
+		}
+		if eb.cur.Kind == keyspace.KindZSet {
+			eb.cur.ZSet.Del(string(r.Field))
 			return nil
 		}
 		eb.cur.Hash.Del(string(r.Field))
@@ -372,11 +383,17 @@ func (eb *entryBuilder) startOverlay(r *store.Record) error {
 	if r.Kind == store.KindSet {
 		want = keyspace.KindSet
 	}
+	if r.Kind == store.KindZSet {
+		want = keyspace.KindZSet
+	}
 	if base == nil || base.Kind != want {
 		return fmt.Errorf("%w: overlay of key %q over no value of its type in the parent space", store.ErrCorrupt, eb.key)
 	}
 	e := base.CloneFrozen()
 	e.CopiedUp = true
+	if e.ZSet != nil {
+		e.ZSet.SetListpack(false) // as for a new set: done() picks the encoding
+	}
 	e.ExpireAt = r.Deadline
 	eb.cur = e
 	if want == keyspace.KindList {
@@ -448,8 +465,12 @@ func (eb *entryBuilder) done() error {
 			return err
 		}
 	}
+	if e.Kind == keyspace.KindZSet && e.ZSet.Len() > 0 {
+		// The encoding Redis gives a loaded set, by the default limits.
+		e.ZSet.SetListpack(e.ZSet.Len() <= keyspace.ZSetMaxListpackEntries && e.ZSet.MaxMemberLen() <= keyspace.ZSetMaxListpackValue)
+	}
 	if (e.Kind == keyspace.KindHash && e.Hash.Len() == 0) || (e.Kind == keyspace.KindList && e.List.Len() == 0) ||
-		(e.Kind == keyspace.KindSet && e.Set.Len() == 0) {
+		(e.Kind == keyspace.KindSet && e.Set.Len() == 0) || (e.Kind == keyspace.KindZSet && e.ZSet.Len() == 0) {
 		if !e.CopiedUp {
 			return nil
 		}

@@ -327,10 +327,10 @@ func (p *persister) foldDown(b *store.Batch, rd *store.Reader, child, par *keysp
 				b.PutString(ps, key, r.Deadline, r.Value)
 			case r.Kind == store.KindJSON:
 				b.PutJSON(ps, key, r.Deadline, r.Value)
-			case r.Overlay && mode != modeMaterial && r.Kind == store.KindHash:
-				b.PutOverlayMeta(ps, key, r.Deadline)
 			case r.Overlay && mode != modeMaterial && r.Kind == store.KindSet:
 				b.PutOverlaySetMeta(ps, key, r.Deadline)
+			case r.Overlay && mode != modeMaterial && (r.Kind == store.KindHash || r.Kind == store.KindZSet):
+				b.PutOverlayMetaKind(ps, key, r.Kind, r.Deadline)
 			case r.Overlay && mode != modeMaterial:
 				b.PutOverlayListMeta(ps, key, r.Deadline, r.Base, int(r.Len))
 			case r.Overlay && r.Kind == store.KindList:
@@ -372,10 +372,10 @@ func copyRecord(b *store.Batch, sp uint64, key string, r *store.Record) {
 			b.PutString(sp, key, r.Deadline, r.Value)
 		case r.Kind == store.KindJSON:
 			b.PutJSON(sp, key, r.Deadline, r.Value)
-		case r.Overlay && r.Kind == store.KindHash:
-			b.PutOverlayMeta(sp, key, r.Deadline)
 		case r.Overlay && r.Kind == store.KindSet:
 			b.PutOverlaySetMeta(sp, key, r.Deadline)
+		case r.Overlay && (r.Kind == store.KindHash || r.Kind == store.KindZSet):
+			b.PutOverlayMetaKind(sp, key, r.Kind, r.Deadline)
 		case r.Overlay:
 			b.PutOverlayListMeta(sp, key, r.Deadline, r.Base, int(r.Len))
 		default:
@@ -447,6 +447,8 @@ func writeEntry(b *store.Batch, sp uint64, key string, e *keyspace.Entry) {
 		})
 	case keyspace.KindSet:
 		putSetWhole(b, sp, key, e.ExpireAt, e.Set) // persist_set.go
+	case keyspace.KindZSet:
+		writeZSet(b, sp, key, e)
 	}
 }
 

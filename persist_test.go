@@ -81,6 +81,8 @@ func dumpStore(t testing.TB, d *DB) string {
 					fmt.Fprintf(&sb, "list %s\n", strings.Join(es, " "))
 				case keyspace.KindSet:
 					fmt.Fprintf(&sb, "%s\n", dumpSet(e.Set)) // set_meta_test.go
+				case keyspace.KindZSet:
+					fmt.Fprintf(&sb, "zset %s\n", zsetDump(e.ZSet))
 				}
 			}
 		}
@@ -265,7 +267,7 @@ func genMetaOp(r *rand.Rand) metaOp {
 		return fmt.Sprintf("%q", v)
 	}
 	k, k2, db := key(), key(), r.IntN(3)
-	switch r.IntN(36) {
+	switch r.IntN(40) {
 	case 30, 31, 32, 33, 34, 35:
 		return genMetaOpSets(r) // set_meta_test.go
 	case 0:
@@ -343,6 +345,8 @@ func genMetaOp(r *rand.Rand) metaOp {
 	case 28:
 		off := int64(r.IntN(6))
 		return metaOp{fmt.Sprintf("SETRANGE %s %d", k, off), func(tx *Tx) string { return render(tx.SetRange(k, off, bs("xy"))) }}
+	case 29, 36, 37, 38:
+		return genMetaOpZSets(r) // zset_meta_test.go
 	default:
 		return metaOp{"LRANGE " + k, func(tx *Tx) string { return render(tx.LRange(k, 0, -1)) }}
 	}

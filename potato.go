@@ -42,6 +42,7 @@ type core struct {
 	mem memState // memory limit, accounting, eviction (evict.go)
 
 	tlCfg timelineCfg // the timeline's retention (timeline.go)
+	zcfg  zsetLimits  // zset-max-listpack-* (zset.go)
 
 	setMaxIntset atomic.Int64 // ^set-max-intset-entries; 0: the default (set.go)
 	hooks        hookRegistry // key mutation hooks (hooks.go)
@@ -627,6 +628,8 @@ func undoValue(e *keyspace.Entry, ed *Edit) {
 		e.List.Remove(ed.Index)
 	case EditLRemove:
 		e.List.Insert(ed.Index, ed.Before)
+	case EditZSet, EditZDel, EditZConvert:
+		undoZSet(e, ed)
 	default:
 		panic(fmt.Sprintf("potato: no undo for edit kind %v", ed.Kind))
 	}

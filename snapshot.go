@@ -432,6 +432,18 @@ func entryRecords(r *store.Record, db int, key string, e *keyspace.Entry, put fu
 			return err == nil
 		})
 		return err
+	case keyspace.KindZSet:
+		r.Kind = store.KindZSet
+		if err := put(r); err != nil {
+			return err
+		}
+		var err error
+		e.ZSet.All(func(m keyspace.ZMember) bool {
+			*r = store.Record{Space: uint64(db), DB: db, Key: r.Key, Tag: store.TagField, Field: []byte(m.Member), Value: zscoreBytes(m.Score)}
+			err = put(r)
+			return err == nil
+		})
+		return err
 	case keyspace.KindList:
 		r.Kind = store.KindList
 		if err := put(r); err != nil {

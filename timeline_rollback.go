@@ -133,6 +133,14 @@ func undoFits(e *keyspace.Entry, ed *Edit) bool {
 		return e.Kind == keyspace.KindSet && e.Set.Has(ed.Field)
 	case EditSRem, EditSConvert:
 		return e.Kind == keyspace.KindSet
+	case EditZSet:
+		if e.Kind != keyspace.KindZSet {
+			return false
+		}
+		_, ok := e.ZSet.Score(ed.Field)
+		return ok
+	case EditZDel, EditZConvert:
+		return e.Kind == keyspace.KindZSet
 	}
 	return true
 }
@@ -375,7 +383,8 @@ type HistoryEntry struct {
 	// Value is a string's value or a JSON document's text.
 	Value []byte
 	// Items is a hash's fields and values (field, value, ...), a list's
-	// elements in their order, or a set's members (sorted).
+	// elements in their order, a set's members (sorted), or a sorted set's
+	// members and scores (member, score, ...) by score.
 	Items [][]byte
 	// ExpireAt is the key's deadline after the change (zero: none).
 	ExpireAt time.Time
@@ -466,6 +475,12 @@ func renderValue(e *keyspace.Entry) (str []byte, items [][]byte) {
 		for i, m := range ms {
 			items[i] = []byte(m)
 		}
+	case keyspace.KindZSet:
+		items = make([][]byte, 0, 2*e.ZSet.Len())
+		e.ZSet.All(func(m keyspace.ZMember) bool {
+			items = append(items, []byte(m.Member), strconv.AppendFloat(nil, m.Score, 'g', 17, 64))
+			return true
+		})
 	default:
 		items = [][]byte{[]byte("<" + strconv.Itoa(int(e.Kind)) + ">")}
 	}

@@ -113,7 +113,11 @@ func TestTimelineRollbackMetamorphic(t *testing.T) {
 					branches++
 					name := fmt.Sprint("past", branches)
 					before := dumpStore(t, d)
-					if err := d.CreateBranch(name, BranchArgs{At: to.seq}); err != nil {
+					args := BranchArgs{At: to.seq}
+					if to.seq == 0 {
+						args.AtTime = time.UnixMilli(0) // At 0 is "now": the very start is a time
+					}
+					if err := d.CreateBranch(name, args); err != nil {
 						t.Fatalf("seed %d step %d: BRANCH CREATE AT %d: %v", seed, step, to.seq, err)
 					}
 					b, err := d.Branch(name)

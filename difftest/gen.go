@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -16,7 +17,8 @@ const (
 	FamKeys    Family = "keys"
 	FamHashes  Family = "hashes"
 	FamLists   Family = "lists"
-	FamSets    Family = "sets" // gen_sets.go
+	FamSets    Family = "sets"  // gen_sets.go
+	FamZSets   Family = "zsets" // gen_zset.go
 	FamTx      Family = "tx"
 	FamMisc    Family = "misc"
 	// FamMemory is the memory-limit family (issue 16): OBJECT FREQ and
@@ -52,7 +54,7 @@ func NewGen(seed uint64, families ...Family) *Gen {
 	for _, f := range families {
 		g.families[f] = true
 	}
-	for _, w := range append(generators, setGenerators...) { // setGenerators: gen_sets.go
+	for _, w := range slices.Concat(generators, setGenerators, zsetGenerators) { // gen_sets.go, gen_zset.go
 		if g.families[w.fam] {
 			g.gens = append(g.gens, w)
 			g.total += w.weight
@@ -179,6 +181,8 @@ func (g *Gen) key(f Family) []byte {
 			return g.pick(listKeys)
 		case FamSets:
 			return g.pick(setKeys)
+		case FamZSets:
+			return g.pick(zsetKeys)
 		default:
 			return g.pick(strKeys)
 		}
@@ -201,6 +205,9 @@ func (g *Gen) anyKey() []byte {
 	}
 	if g.families[FamSets] {
 		pools = append(pools, setKeys)
+	}
+	if g.families[FamZSets] {
+		pools = append(pools, zsetKeys)
 	}
 	if g.chance(10) {
 		return g.pick(specialKeys)
@@ -496,6 +503,7 @@ var arityNames = map[Family][]string{
 	FamLists:   {"LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP", "LLEN", "LRANGE", "LINDEX", "LSET", "LINSERT", "LREM", "LTRIM", "LPOS", "RPOPLPUSH", "LMOVE", "LMPOP", "BLPOP", "BRPOP", "BLMOVE", "BLMPOP", "BRPOPLPUSH"},
 	FamSets:    setArityNames, // gen_sets.go
 	FamTx:      {"MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH"},
+	FamZSets:   {"ZADD", "ZINCRBY", "ZREM", "ZSCORE", "ZMSCORE", "ZCARD", "ZRANK", "ZREVRANK", "ZCOUNT", "ZLEXCOUNT", "ZRANGE", "ZREVRANGE", "ZRANGEBYSCORE", "ZRANGEBYLEX", "ZRANGESTORE", "ZREMRANGEBYRANK", "ZPOPMIN", "ZPOPMAX", "ZMPOP", "BZPOPMIN", "BZMPOP", "ZUNION", "ZINTERSTORE", "ZINTERCARD", "ZDIFF", "ZRANDMEMBER", "ZSCAN"},
 	FamMisc:    {"PING", "ECHO", "SELECT", "CLIENT", "TIME"},
 }
 
@@ -514,7 +522,7 @@ func (g *Gen) badArity() [][]byte {
 	a := [][]byte{g.randCase(name)}
 	pool := []string{"s1", "h1", "l1", "1", "0"}
 	switch {
-	case strings.HasPrefix(name, "BL") || strings.HasPrefix(name, "BR"):
+	case strings.HasPrefix(name, "BL") || strings.HasPrefix(name, "BR") || strings.HasPrefix(name, "BZ"):
 		// No number: a blocking pop would wait for its timeout.
 		pool = []string{"s1", "h1", "l1", "abc"}
 	case strings.Contains(name, "EX"):

@@ -154,6 +154,7 @@ func newTable() *table {
 	registerHashes(t)
 	registerLists(t)
 	registerSets(t)        // cmd_set.go
+	registerZSets(t)       // cmd_zset.go
 	registerJSON(t)        // cmd_json.go
 	registerBranch(t)      // cmd_branch.go
 	registerTimeline(t)    // cmd_timeline.go

@@ -74,6 +74,7 @@ type Entry struct {
 	Hash     *Hash  // KindHash
 	List     *List  // KindList
 	Set      *Set   // KindSet
+	ZSet     *ZSet  // KindZSet
 	ExpireAt int64  // deadline in Unix milliseconds; 0 means no expiry
 	Version  uint64 // seq of the last mutation of this key (for WATCH)
 	// lru is the access word, atomic (readers touch it): the last
@@ -505,6 +506,9 @@ func (e *Entry) Clone() *Entry {
 	if e.Set != nil {
 		c.Set = e.Set.Clone()
 	}
+	if e.ZSet != nil {
+		c.ZSet = e.ZSet.Clone()
+	}
 	return c
 }
 
@@ -522,6 +526,9 @@ func (e *Entry) cloneFrozen() *Entry {
 	}
 	if e.Set != nil {
 		c.Set = e.Set.CloneFrozen()
+	}
+	if e.ZSet != nil {
+		c.ZSet = e.ZSet.CloneFrozen()
 	}
 	return c
 }

@@ -81,9 +81,19 @@ func EntrySize(key string, e *Entry) int64 {
 			n += SetMemberSize(m)
 			return true
 		})
+	case KindZSet:
+		n += sizeContainer
+		e.ZSet.All(func(m ZMember) bool {
+			n += ZSetMemberSize(m.Member)
+			return true
+		})
 	}
 	return n
 }
+
+// ZSetMemberSize is the bytes accounted to one member of a sorted set:
+// its map entry and score, and its order key (score and member).
+func ZSetMemberSize(m string) int64 { return sizeHashField + 2*sizeClass(len(m)+8) }
 
 // SetMemberSize is the bytes accounted to one member of a set.
 func SetMemberSize(m string) int64 { return sizeHashField + sizeClass(len(m)) }

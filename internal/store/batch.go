@@ -80,6 +80,14 @@ func (b *Batch) PutOverlaySetMeta(space uint64, key string, deadline int64) {
 	_ = b.b.Set(b.buf, appendMeta(hdr[:0], KindSet|overlayFlag, deadline), nil)
 }
 
+// PutOverlayMetaKind is PutOverlayMeta for a container of kind k stored
+// field by field (a hash or a sorted set).
+func (b *Batch) PutOverlayMetaKind(space uint64, key string, k Kind, deadline int64) {
+	b.buf = appendMetaKey(b.buf[:0], space, key)
+	var hdr [1 + binary.MaxVarintLen64]byte
+	_ = b.b.Set(b.buf, appendMeta(hdr[:0], k|overlayFlag, deadline), nil)
+}
+
 // PutOverlayListMeta stores the meta of a list whose elements in space
 // are changes over the parent space's: element i is at position base+i,
 // for i < n, read from the parent where space has no record.

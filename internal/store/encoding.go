@@ -31,6 +31,10 @@ const NumDBs = 16
 // with empty values: a member is a 0x01 record, a member removed over
 // the parent space's set a 0x03 record.
 //
+// A sorted set (KindZSet) is stored like a hash: one 0x01 record per
+// member holding its score (8 bytes: IEEE 754 bits, big-endian), and in
+// an overlay 0x03 records for members deleted over the parent's set.
+//
 // A space holds one layer of one database of the branches (package
 // keyspace): a branch's databases are chains of spaces, the top one
 // written, the others frozen and shared with other branches. A space's
@@ -211,6 +215,7 @@ func decodeData(k, v []byte, r *Record) error {
 		case r.Kind == KindTombstone && !r.Overlay && len(tail) == 0:
 		case r.Kind == KindHash && len(tail) == 0:
 		case r.Kind == KindSet && len(tail) == 0: // members are field records with empty values
+		case r.Kind == KindZSet && len(tail) == 0: // members as field records, scores 8 bytes
 		case r.Kind == KindList && !r.Overlay && len(tail) == 0:
 		case r.Kind == KindList && r.Overlay:
 			base, w1 := binary.Varint(tail)

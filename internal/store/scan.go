@@ -52,6 +52,8 @@ func (sc *scanner) add(k, v []byte) error {
 	switch {
 	case r.Tag == tagField && (sc.kind == KindHash || sc.kind == KindSet):
 	case r.Tag == tagFieldDel && (sc.kind == KindHash || sc.kind == KindSet) && sc.ovl:
+	case r.Tag == tagField && sc.kind == KindZSet && len(r.Value) == 8:
+	case r.Tag == tagFieldDel && sc.kind == KindZSet && sc.ovl:
 	case r.Tag == tagElem && sc.kind == KindList && sc.ovl:
 		if r.Pos < sc.lo || r.Pos >= sc.hi {
 			// An element left behind by pops of an overlay list: not
