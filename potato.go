@@ -42,6 +42,8 @@ type core struct {
 
 	tlCfg timelineCfg // the timeline's retention (timeline.go)
 
+	hllSparseMax atomic.Int64 // hll-sparse-max-bytes + 1; 0: the default (hll.go)
+
 	// clockSec is a coarse clock (Unix seconds) for last-access stamps,
 	// refreshed by every transaction and by the expiry ticker, so that
 	// plain reads need not read the system clock (Redis caches its LRU

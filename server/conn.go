@@ -364,7 +364,7 @@ func (c *Conn) call(cmd *Command, args [][]byte, tx *potato.Tx) {
 		mark := c.w.Len()
 		c.cur = current{cmd: cmd, args: args, mark: mark, db: c.db}
 		var err error
-		if cmd.Flags&flagWrite != 0 {
+		if cmd.Flags&flagWrite != 0 || cmd.mayWrite {
 			err = c.db.UpdateKeyBytes(keys, c.runCur)
 		} else {
 			err = c.db.ViewKeyBytes(keys, c.runCur)

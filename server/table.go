@@ -72,7 +72,10 @@ type Command struct {
 	run    runFunc
 	conn   connFunc
 	keys   func(args [][]byte) [][]byte // movable keys (LMPOP numkeys ...)
-	stats  cmdStats
+	// mayWrite runs a command Redis flags readonly in a write transaction:
+	// PFCOUNT stores the estimate it computes in the value, as Redis does.
+	mayWrite bool
+	stats    cmdStats
 }
 
 type cmdStats struct {
@@ -150,6 +153,9 @@ func newTable() *table {
 	registerKeys(t)
 	registerHashes(t)
 	registerLists(t)
+	registerBits(t)        // cmd_bits.go
+	registerHLL(t)         // cmd_hll.go
+	// registerSort(t) // cmd_sort.go
 	registerJSON(t)        // cmd_json.go
 	registerBranch(t)      // cmd_branch.go
 	registerPersistence(t) // cmd_persist.go
