@@ -155,7 +155,7 @@ func newTable() *table {
 	registerLists(t)
 	registerBits(t)        // cmd_bits.go
 	registerHLL(t)         // cmd_hll.go
-	// registerSort(t) // cmd_sort.go
+	registerSort(t)        // cmd_sort.go
 	registerJSON(t)        // cmd_json.go
 	registerBranch(t)      // cmd_branch.go
 	registerPersistence(t) // cmd_persist.go
