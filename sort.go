@@ -98,8 +98,9 @@ func (tx *Tx) lookupByPattern(pattern string, elem []byte) ([]byte, bool) {
 }
 
 // strtod parses b as C's strtod does for SORT: leading spaces, then the
-// whole rest must be a number (a C string ends at its first NUL), no NaN,
-// no overflow. An empty string is 0.
+// whole rest must be a number (a C string ends at its first NUL; hex
+// "0x10" is a number), no NaN, no overflow or underflow (glibc's ERANGE,
+// which Redis refuses). An empty string is 0.
 func strtod(b []byte) (float64, bool) {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
@@ -111,9 +112,28 @@ func strtod(b []byte) (float64, bool) {
 	if strings.ContainsAny(s, "_") {
 		return 0, false
 	}
+	body := strings.TrimLeft(s, "+-")
+	hex := len(body) > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X')
+	if hex && !strings.ContainsAny(body, "pP") {
+		s += "p0"
+	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) {
 		return 0, false
+	}
+	if a := math.Abs(f); a < 0x1p-1022 && !math.IsInf(f, 0) {
+		mant := body
+		if hex {
+			mant = body[2:]
+			if i := strings.IndexAny(mant, "pP"); i >= 0 {
+				mant = mant[:i]
+			}
+		} else if i := strings.IndexAny(mant, "eE"); i >= 0 {
+			mant = mant[:i]
+		}
+		if a != 0 || strings.ContainsAny(mant, "123456789abcdefABCDEF") {
+			return 0, false // underflow: ERANGE
+		}
 	}
 	return f, true
 }

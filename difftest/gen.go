@@ -18,6 +18,7 @@ const (
 	FamLists   Family = "lists"
 	FamTx      Family = "tx"
 	FamMisc    Family = "misc"
+	FamBits    Family = "bits" // bitmaps, HyperLogLog, SORT (gen_bits.go)
 )
 
 // Gen makes random command programs from a seed. Keys come from small

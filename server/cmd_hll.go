@@ -30,6 +30,7 @@ func registerHLL(t *table) {
 	hll(&Command{Name: "pfmerge", Arity: -2, Flags: flagWrite | flagDenyOOM, FirstKey: 1, LastKey: -1,
 		Categories: cats("write hyperloglog slow"), Since: "2.8.9", Summary: "Merges one or more HyperLogLog values into a single key.",
 		Complexity: "O(N) to merge N HyperLogLogs, but with high constant times.", Syntax: "destkey [sourcekey [sourcekey ...]]",
+		keys: pfmergeKeys,
 		run: func(c *Conn, tx *potato.Tx, a [][]byte) error {
 			src := make([]string, len(a)-2)
 			for i := range src {
@@ -64,4 +65,15 @@ func registerHLL(t *table) {
 			}
 			return nil
 		}})
+}
+
+// pfmergeKeys are PFMERGE's keys as Redis 7.0's key specs find them: its
+// second spec (the sources, from index 2) makes a call without sources
+// "no keys" for COMMAND GETKEYS and ACLs. The transaction still locks
+// the destination when it reads it.
+func pfmergeKeys(args [][]byte) [][]byte {
+	if len(args) < 3 {
+		return nil
+	}
+	return args[1:]
 }
