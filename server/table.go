@@ -156,6 +156,7 @@ func newTable() *table {
 	registerBits(t)        // cmd_bits.go
 	registerHLL(t)         // cmd_hll.go
 	registerSort(t)        // cmd_sort.go
+	registerCompat(t)      // cmd_compat.go: LCS WAIT ROLE LOLWUT
 	registerJSON(t)        // cmd_json.go
 	registerBranch(t)      // cmd_branch.go
 	registerPersistence(t) // cmd_persist.go
