@@ -529,7 +529,8 @@ func signedOverflow(value, incr int64, n int, ow Overflow) (int64, bool) {
 // BitField runs BITFIELD's operations on key's string in order and
 // returns one result each. Any SET or INCRBY grows the string to the
 // farthest bit written (creating the key), even when OVERFLOW FAIL then
-// writes nothing, as in Redis; the event is "setbit".
+// writes nothing, as in Redis; the event is "setbit", and there is none
+// when every write failed.
 func (tx *Tx) BitField(key string, ops []BitFieldOp) ([]BitFieldResult, error) {
 	return tx.bitField(key, ops, false)
 }
@@ -572,10 +573,11 @@ func (tx *Tx) bitField(key string, ops []BitFieldOp, ro bool) ([]BitFieldResult,
 	if ro {
 		return nil, ErrBitFieldRO
 	}
-	buf, cur, _, err := tx.bitsForWrite(key, highest)
+	buf, cur, grown, err := tx.bitsForWrite(key, highest)
 	if err != nil {
 		return nil, err
 	}
+	changes := 0
 	for i, op := range ops {
 		old := getBitfield(buf, op.Offset, op.Bits, op.Signed)
 		if op.Kind == BitFieldGet {
@@ -625,8 +627,16 @@ func (tx *Tx) bitField(key string, ops []BitFieldOp, ro bool) ([]BitFieldResult,
 		}
 		out[i].Value = int64(ret)
 		setBitfield(buf, op.Offset, op.Bits, newv)
+		changes++
 	}
-	tx.putBits(key, "setbit", cur, buf)
+	switch {
+	case changes > 0:
+		tx.putBits(key, "setbit", cur, buf)
+	case grown:
+		// Every write failed (OVERFLOW FAIL), yet Redis has grown (or
+		// created) the string, silently.
+		tx.putBits(key, "", cur, buf)
+	}
 	return out, nil
 }
 
