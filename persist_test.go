@@ -263,7 +263,7 @@ func genMetaOp(r *rand.Rand) metaOp {
 		return fmt.Sprintf("%q", v)
 	}
 	k, k2, db := key(), key(), r.IntN(3)
-	switch r.IntN(30) {
+	switch r.IntN(34) {
 	case 0:
 		v := val()
 		return metaOp{fmt.Sprintf("SET %s %s", k, v), func(tx *Tx) string { return render(nil, tx.Set(k, v)) }}
@@ -339,6 +339,16 @@ func genMetaOp(r *rand.Rand) metaOp {
 	case 28:
 		off := int64(r.IntN(6))
 		return metaOp{fmt.Sprintf("SETRANGE %s %d", k, off), func(tx *Tx) string { return render(tx.SetRange(k, off, bs("xy"))) }}
+	case 30: // bitmaps and HyperLogLogs (bits.go, hll.go)
+		off, bit := int64(r.IntN(40)), r.IntN(2)
+		return metaOp{fmt.Sprintf("SETBIT %s %d %d", k, off, bit), func(tx *Tx) string { return render(tx.SetBit(k, off, bit)) }}
+	case 31:
+		return metaOp{"BITOP OR " + k + " " + k2, func(tx *Tx) string { return render(tx.BitOp("or", k, k, k2)) }}
+	case 32:
+		els := vals(1 + r.IntN(3))
+		return metaOp{fmt.Sprintf("PFADD %s %q", k, els), func(tx *Tx) string { return render(tx.PFAdd(k, els...)) }}
+	case 33:
+		return metaOp{"PFCOUNT " + k, func(tx *Tx) string { return render(tx.PFCount(k)) }}
 	default:
 		return metaOp{"LRANGE " + k, func(tx *Tx) string { return render(tx.LRange(k, 0, -1)) }}
 	}
