@@ -55,7 +55,10 @@ type Conn struct {
 	closed     atomic.Bool
 	closeAfter bool // QUIT: close once the reply is written
 	noEvict    bool
-	noTouch    bool
+	// CLIENT REPLY OFF / SKIP (cmd_conn.go): replies of the current
+	// command are dropped when replyOff or replySkip is set.
+	replyOff, replySkip, replySkipNext bool
+	noTouch                            bool
 
 	ctx    context.Context // cancelled when the connection closes
 	cancel context.CancelFunc
@@ -240,7 +243,15 @@ func (c *Conn) serve() {
 		if c.pubRun > 0 {
 			c.endPublishes(args) // a run of PUBLISH ends before any other command
 		}
+		replyMark := c.w.Len()
 		c.dispatch(args)
+		if c.replyOff || c.replySkip {
+			c.w.Truncate(replyMark)
+		}
+		c.replySkip = false
+		if c.replySkipNext {
+			c.replySkip, c.replySkipNext = true, false
+		}
 		if p := c.ps.Load(); p != nil {
 			p.afterCommand() // reply into the outbox, after its notifications
 		}
