@@ -267,7 +267,7 @@ func genMetaOp(r *rand.Rand) metaOp {
 		return fmt.Sprintf("%q", v)
 	}
 	k, k2, db := key(), key(), r.IntN(3)
-	switch r.IntN(40) {
+	switch r.IntN(44) {
 	case 30, 31, 32, 33, 34, 35:
 		return genMetaOpSets(r) // set_meta_test.go
 	case 0:
@@ -347,6 +347,16 @@ func genMetaOp(r *rand.Rand) metaOp {
 		return metaOp{fmt.Sprintf("SETRANGE %s %d", k, off), func(tx *Tx) string { return render(tx.SetRange(k, off, bs("xy"))) }}
 	case 29, 36, 37, 38:
 		return genMetaOpZSets(r) // zset_meta_test.go
+	case 39: // bitmaps and HyperLogLogs (bits.go, hll.go)
+		off, bit := int64(r.IntN(40)), r.IntN(2)
+		return metaOp{fmt.Sprintf("SETBIT %s %d %d", k, off, bit), func(tx *Tx) string { return render(tx.SetBit(k, off, bit)) }}
+	case 40:
+		return metaOp{"BITOP OR " + k + " " + k2, func(tx *Tx) string { return render(tx.BitOp("or", k, k, k2)) }}
+	case 41:
+		els := vals(1 + r.IntN(3))
+		return metaOp{fmt.Sprintf("PFADD %s %q", k, els), func(tx *Tx) string { return render(tx.PFAdd(k, els...)) }}
+	case 42:
+		return metaOp{"PFCOUNT " + k, func(tx *Tx) string { return render(tx.PFCount(k)) }}
 	default:
 		return metaOp{"LRANGE " + k, func(tx *Tx) string { return render(tx.LRange(k, 0, -1)) }}
 	}

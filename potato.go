@@ -47,6 +47,8 @@ type core struct {
 	setMaxIntset atomic.Int64 // ^set-max-intset-entries; 0: the default (set.go)
 	hooks        hookRegistry // key mutation hooks (hooks.go)
 
+	hllSparseMax atomic.Int64 // hll-sparse-max-bytes + 1; 0: the default (hll.go)
+
 	// clockSec is a coarse clock (Unix seconds) for last-access stamps,
 	// refreshed by every transaction and by the expiry ticker, so that
 	// plain reads need not read the system clock (Redis caches its LRU

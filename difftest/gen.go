@@ -29,6 +29,7 @@ const (
 	// TestRandomProgramsUnderHooks installs hooks that accept all of
 	// them: replies must stay Redis's.
 	FamHooks Family = "hooks"
+	FamBits  Family = "bits" // bitmaps, HyperLogLog, SORT (gen_bits.go)
 )
 
 // Gen makes random command programs from a seed. Keys come from small

@@ -98,6 +98,23 @@ func registerConnection(t *table) {
 			c.w.AppendOK()
 		})
 	}
+	sub("reply", 3, 0, "Instructs the server whether to reply to commands.", "<ON | OFF | SKIP>", func(c *Conn, a [][]byte, _ *potato.Tx) {
+		// OFF and SKIP reply nothing; the serve loop drops the replies
+		// (conn.go, replyOff / replySkip).
+		switch {
+		case eqFold(a[2], "on"):
+			c.replyOff, c.replySkip, c.replySkipNext = false, false, false
+			c.w.AppendOK()
+		case eqFold(a[2], "off"):
+			c.replyOff = true
+		case eqFold(a[2], "skip"):
+			if !c.replyOff {
+				c.replySkipNext = true
+			}
+		default:
+			c.replyErr(errSyntax)
+		}
+	})
 	onOff("no-evict", "Sets the client eviction mode of the connection.", func(c *Conn, on bool) { c.noEvict = on })
 	onOff("no-touch", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", func(c *Conn, on bool) { c.noTouch = on })
 	sub("help", 2, 0, "Returns helpful text about the different subcommands.", "", helpReply("CLIENT", []string{

@@ -56,7 +56,10 @@ type Conn struct {
 	closed     atomic.Bool
 	closeAfter bool // QUIT: close once the reply is written
 	noEvict    bool
-	noTouch    bool
+	// CLIENT REPLY OFF / SKIP (cmd_conn.go): replies of the current
+	// command are dropped when replyOff or replySkip is set.
+	replyOff, replySkip, replySkipNext bool
+	noTouch                            bool
 
 	ctx    context.Context // cancelled when the connection closes
 	cancel context.CancelFunc
@@ -241,7 +244,15 @@ func (c *Conn) serve() {
 		if c.pubRun > 0 {
 			c.endPublishes(args) // a run of PUBLISH ends before any other command
 		}
+		replyMark := c.w.Len()
 		c.dispatch(args)
+		if c.replyOff || c.replySkip {
+			c.w.Truncate(replyMark)
+		}
+		c.replySkip = false
+		if c.replySkipNext {
+			c.replySkip, c.replySkipNext = true, false
+		}
 		if p := c.ps.Load(); p != nil {
 			p.afterCommand() // reply into the outbox, after its notifications
 		}
@@ -371,7 +382,7 @@ func (c *Conn) call(cmd *Command, args [][]byte, tx *potato.Tx) {
 		mark := c.w.Len()
 		c.cur = current{cmd: cmd, args: args, mark: mark, db: c.db}
 		var err error
-		if cmd.Flags&flagWrite != 0 {
+		if cmd.Flags&flagWrite != 0 || cmd.mayWrite {
 			err = c.db.UpdateKeyBytes(keys, c.runCur)
 		} else {
 			err = c.db.ViewKeyBytes(keys, c.runCur)

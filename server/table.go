@@ -73,7 +73,10 @@ type Command struct {
 	run    runFunc
 	conn   connFunc
 	keys   func(args [][]byte) [][]byte // movable keys (LMPOP numkeys ...)
-	stats  cmdStats
+	// mayWrite runs a command Redis flags readonly in a write transaction:
+	// PFCOUNT stores the estimate it computes in the value, as Redis does.
+	mayWrite bool
+	stats    cmdStats
 }
 
 type cmdStats struct {
@@ -155,6 +158,10 @@ func newTable() *table {
 	registerLists(t)
 	registerSets(t)        // cmd_set.go
 	registerZSets(t)       // cmd_zset.go
+	registerBits(t)        // cmd_bits.go
+	registerHLL(t)         // cmd_hll.go
+	registerSort(t)        // cmd_sort.go
+	registerCompat(t)      // cmd_compat.go: LCS WAIT ROLE LOLWUT
 	registerJSON(t)        // cmd_json.go
 	registerBranch(t)      // cmd_branch.go
 	registerTimeline(t)    // cmd_timeline.go
