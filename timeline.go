@@ -371,16 +371,26 @@ func (tl *timeline) stable(since uint64) []*TimelineEntry {
 }
 
 // pins adds to out the layers of the FLUSHDB contents this timeline (and
-// its parents', up to the fork) keeps, so that folding leaves them be.
+// its parents', up to the fork) keeps, so that folding leaves them be:
+// a child's inherited history pins them even once the parent branch is
+// deleted.
 func (tl *timeline) pins(out []*keyspace.Layer) []*keyspace.Layer {
-	tl.mu.Lock()
-	defer tl.mu.Unlock()
-	for _, te := range tl.entries {
-		for i := range te.Edits {
-			if te.Edits[i].Kind == EditFlushDB {
-				out = append(out, te.Edits[i].flushed.Old())
+	limit := ^uint64(0)
+	for t := tl; t != nil; {
+		t.mu.Lock()
+		for _, te := range t.entries {
+			if te.Seq > limit {
+				break
+			}
+			for i := range te.Edits {
+				if te.Edits[i].Kind == EditFlushDB {
+					out = append(out, te.Edits[i].flushed.Old())
+				}
 			}
 		}
+		p, up := t.parent, t.created
+		t.mu.Unlock()
+		t, limit = p, up
 	}
 	return out
 }

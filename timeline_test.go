@@ -538,3 +538,56 @@ func TestAccountingAfterRollbacks(t *testing.T) {
 		t.Fatalf("after deleting every key %d bytes are accounted", n)
 	}
 }
+
+// TestTimelineInheritedFlushSurvivesParentDelete: a branch forked after
+// its parent's FLUSHDB can roll back over it even once the parent is
+// deleted and its layers folded: the inherited history pins the flushed
+// contents.
+func TestTimelineInheritedFlushSurvivesParentDelete(t *testing.T) {
+	d, err := Open(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for i := 0; i < 10; i++ {
+		d.Set(fmt.Sprint("m", i), []byte("main"))
+	}
+	if err := d.CreateBranch("b1", BranchArgs{}); err != nil {
+		t.Fatal(err)
+	}
+	b1, _ := d.Branch("b1")
+	for i := 0; i < 20; i++ {
+		b1.Set(fmt.Sprint("k", i), []byte("v"))
+	}
+	b1.HSet("h", FieldValue{Field: "f", Value: []byte("x")})
+	before := b1.TimelineInfo().Last
+	if err := b1.FlushDB(); err != nil {
+		t.Fatal(err)
+	}
+	b1.Set("after", []byte("1"))
+	if err := d.CreateBranch("b2", BranchArgs{From: "b1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DeleteBranch("b1"); err != nil {
+		t.Fatal(err)
+	}
+	// main changes the keys of the layer under the flushed contents, and
+	// folds it with its own.
+	for i := 0; i < 10; i++ {
+		d.Del(fmt.Sprint("m", i))
+	}
+	d.c.foldLayers()
+	b2, _ := d.Branch("b2")
+	if _, err := b2.RollbackTo(before); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := b2.DBSize(); n != 31 {
+		t.Fatalf("after the rollback over the inherited FLUSHDB: %d keys, want 31", n)
+	}
+	if v, _ := b2.Get("m3"); string(v) != "main" {
+		t.Fatalf("m3 = %q, want main", v)
+	}
+	if v, err := b2.HGet("h", "f"); err != nil || string(v) != "x" {
+		t.Fatalf("h.f = %q %v", v, err)
+	}
+}
