@@ -492,6 +492,21 @@ func (tx *Tx) hooksOn() bool { return tx.c.hooks.snap.Load() != nil }
 // A new type's primitives call it as
 //
 //	v = tx.checkHook(key, "sadd", "", -1, nil, member)
+// checkHookIn is checkHook for an element added to the container of e:
+// when the container is new (fresh: no element yet) and has no deadline,
+// a default-ttl hook gives the key its TTL, as it does to a string
+// written whole (an "expire" event of its own).
+func (tx *Tx) checkHookIn(key, op, field string, index int, old, new []byte, e *keyspace.Entry, fresh bool) []byte {
+	if tx.c.hooks.snap.Load() == nil {
+		return new
+	}
+	v, ttl := tx.runHooks(key, op, field, index, old, new)
+	if ttl > 0 && fresh && e.ExpireAt == 0 {
+		tx.expire(key, "expire", e, tx.nowMs+max(ttl.Milliseconds(), 1))
+	}
+	return v
+}
+
 func (tx *Tx) checkHook(key, op, field string, index int, old, new []byte) []byte {
 	if tx.c.hooks.snap.Load() == nil {
 		return new

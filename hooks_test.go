@@ -407,7 +407,20 @@ func TestHookDefaultTTL(t *testing.T) {
 	d.Set("plain", []byte("a"))
 	d.Set("x", []byte("a"))
 	d.Rename("x", "session:3")
-	for k, want := range map[string]time.Duration{"session:1": time.Minute, "session:2": 5 * time.Second, "plain": -1, "session:3": time.Minute} {
+	// New containers get it too; an existing one keeps its deadline (or
+	// none) when an element is added.
+	d.HSet("session:h", FieldValue{"f", []byte("1")})
+	d.RPush("session:l", []byte("a"))
+	d.SAdd("session:s", "m")
+	d.ZAdd("session:z", Z{Member: "m", Score: 1})
+	d.HSet("old", FieldValue{"f", []byte("1")})
+	d.Rename("old", "session:old")
+	d.HSet("session:old", FieldValue{"g", []byte("2")})
+	clk.Advance(time.Second)
+	d.HSet("session:h", FieldValue{"g", []byte("2")}) // not new: the TTL runs on
+	for k, want := range map[string]time.Duration{"session:1": 59 * time.Second, "session:2": 4 * time.Second, "plain": -1,
+		"session:3": 59 * time.Second, "session:h": 59 * time.Second, "session:l": 59 * time.Second,
+		"session:s": 59 * time.Second, "session:z": 59 * time.Second, "session:old": -1} {
 		got, err := d.TTL(k)
 		if err != nil || got != want {
 			t.Errorf("TTL(%s) = %v, %v; want %v", k, got, err, want)

@@ -737,7 +737,7 @@ func (tx *Tx) expire(key, op string, e *keyspace.Entry, at int64) {
 func (tx *Tx) hset(key, op string, e *keyspace.Entry, field string, v []byte) (existed bool) {
 	if tx.hooksOn() {
 		old, _ := e.Hash.Get(field)
-		v = tx.checkHook(key, op, field, -1, old, v)
+		v = tx.checkHookIn(key, op, field, -1, old, v, e, e.Hash.Len() == 0)
 	}
 	if e.Hash.WouldConvert(field, len(v)) {
 		// Leaving the flat encoding is no change of the value, but its
@@ -766,7 +766,7 @@ func (tx *Tx) lpush(key, op string, e *keyspace.Entry, left bool, v []byte) {
 		if !left {
 			at = e.List.Len()
 		}
-		v = tx.checkHook(key, op, "", at, nil, v)
+		v = tx.checkHookIn(key, op, "", at, nil, v, e, e.List.Len() == 0)
 	}
 	if left {
 		e.List.PushFront(v)

@@ -65,7 +65,7 @@ func undoSetEdit(e *keyspace.Entry, ed *Edit) {
 func (tx *Tx) sadd(key, op string, e *keyspace.Entry, m string) bool {
 	if tx.hooksOn() {
 		// A member is a value stored: hooks may check or rewrite it.
-		m = string(tx.checkHook(key, op, "", -1, nil, []byte(m)))
+		m = string(tx.checkHookIn(key, op, "", -1, nil, []byte(m), e, e.Set.Len() == 0))
 	}
 	limit := tx.intsetLimit()
 	if e.Set.WouldConvert(m, limit) {

@@ -134,7 +134,7 @@ func zscoreOf(b []byte) float64 { return math.Float64frombits(binary.BigEndian.U
 func (tx *Tx) zadd(key, op string, e *keyspace.Entry, member string, score float64) (old float64, existed bool) {
 	if tx.hooksOn() {
 		// A member is a value stored: hooks may check or rewrite it.
-		member = string(tx.checkHook(key, op, "", -1, nil, []byte(member)))
+		member = string(tx.checkHookIn(key, op, "", -1, nil, []byte(member), e, e.ZSet.Len() == 0))
 	}
 	z := e.ZSet
 	if z.Listpack() {
