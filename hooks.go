@@ -492,6 +492,7 @@ func (tx *Tx) hooksOn() bool { return tx.c.hooks.snap.Load() != nil }
 // A new type's primitives call it as
 //
 //	v = tx.checkHook(key, "sadd", "", -1, nil, member)
+//
 // checkHookIn is checkHook for an element added to the container of e:
 // when the container is new (fresh: no element yet) and has no deadline,
 // a default-ttl hook gives the key its TTL, as it does to a string
