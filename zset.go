@@ -189,6 +189,22 @@ func (tx *Tx) zsetRead(key string) (*keyspace.ZSet, error) {
 	return e.ZSet, nil
 }
 
+// zsetOrSetRead is zsetRead for the inputs of ZUNION, ZINTER, ZDIFF and
+// their STORE forms and ZINTERCARD: as in Redis, a plain set is a sorted
+// set whose members all score 1 (a temporary copy, O(n)).
+func (tx *Tx) zsetOrSetRead(key string) (*keyspace.ZSet, error) {
+	e := tx.lookup(key)
+	if e == nil || e.Kind != keyspace.KindSet {
+		return tx.zsetRead(key)
+	}
+	z := keyspace.NewZSet()
+	e.Set.All(func(m string) bool {
+		z.Add(m, 1)
+		return true
+	})
+	return z, nil
+}
+
 // zsetWrite returns key's entry for writing, nil if absent.
 func (tx *Tx) zsetWrite(key string) (*keyspace.Entry, error) {
 	return tx.lookupKind(key, keyspace.KindZSet, true)
@@ -1193,7 +1209,7 @@ func (tx *Tx) zcombine(op int, s ZStore) ([]Z, error) {
 	}
 	sets := make([]*keyspace.ZSet, len(s.Keys))
 	for i, k := range s.Keys {
-		if sets[i], err = tx.zsetRead(k); err != nil {
+		if sets[i], err = tx.zsetOrSetRead(k); err != nil {
 			return nil, err
 		}
 	}

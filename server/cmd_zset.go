@@ -618,8 +618,12 @@ func cmdZCombine(name string, op int, store bool) runFunc {
 		}
 		keys := strs(a[at+1 : at+1+int(n)])
 		for _, k := range keys {
-			if _, err := tx.ZCard(k); err != nil {
+			// Types first, as Redis checks them before the options; a
+			// plain set counts as a sorted set (scores 1).
+			if t, err := tx.Type(k); err != nil {
 				return err
+			} else if t != "zset" && t != "set" && t != "none" {
+				return potato.ErrWrongType
 			}
 		}
 		s := potato.ZStore{Keys: keys}

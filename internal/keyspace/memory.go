@@ -3,6 +3,7 @@ package keyspace
 import (
 	"math"
 	"math/rand/v2"
+	"unsafe"
 )
 
 // Memory accounting. Every entry stored in a layer carries its size in
@@ -21,7 +22,6 @@ import (
 // shard's key slice, a tombstone.
 const (
 	sizeMapSlot   = 40
-	sizeEntry     = 80
 	sizeKeySlot   = 24
 	sizeContainer = 64
 	sizeHashField = 48 // per field of a hash: two headers and the node's share
@@ -31,6 +31,10 @@ const (
 // sizeClass rounds n up to the size class the Go allocator gives an
 // object of n bytes (the classes of runtime/sizeclasses.go up to 32 KiB,
 // whole pages above).
+// sizeEntry is the heap an Entry takes: its size rounded up to the
+// allocator's size class (it grows when a type adds a field).
+var sizeEntry = sizeClass(int(unsafe.Sizeof(Entry{})))
+
 func sizeClass(n int) int64 {
 	if n == 0 {
 		return 0
@@ -55,7 +59,7 @@ var sizeClasses = [...]int{8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 17
 // string, O(n) in the elements of a container (used when a value is
 // stored whole; in-place changes of a container go through Grow).
 func EntrySize(key string, e *Entry) int64 {
-	n := int64(sizeMapSlot+sizeEntry) + sizeClass(len(key))
+	n := sizeMapSlot + sizeEntry + sizeClass(len(key))
 	if e.Kind == KindTombstone {
 		return n
 	}
