@@ -7,9 +7,10 @@ import (
 )
 
 // addEncodingConfig registers Redis 7.0's encoding parameters
-// (list-max-listpack-size, hash-max-listpack-*, set-max-intset-entries,
-// zset-max-listpack-*, stream-node-max-*, the active-defrag family) and
-// their ziplist aliases. CONFIG SET accepts and checks them as Redis does
+// (list-max-listpack-size, hash-max-listpack-*, stream-node-max-*, the
+// active-defrag family) and their ziplist aliases; set-max-intset-entries
+// and zset-max-listpack-* are live and registered by cmd_set.go and
+// cmd_zset.go. CONFIG SET accepts and checks them as Redis does
 // and CONFIG GET reports them, so that clients and Redis's test suite
 // that tune them work; they change nothing here (our containers have
 // their own layout) except hll-sparse-max-bytes, which is live.
@@ -79,9 +80,6 @@ func addEncodingConfig(cfg *config) {
 	shared([]string{"list-compress-depth"}, "integer", "0", "Uncompressed list nodes at each end."+accepted, intRange("integer", 0, math.MaxInt32), nil)
 	shared([]string{"hash-max-listpack-entries", "hash-max-ziplist-entries"}, "integer", "512", "Most fields of a hash kept compact."+accepted, nonNeg, nil)
 	shared([]string{"hash-max-listpack-value", "hash-max-ziplist-value"}, "integer", "64", "Longest value of a hash kept compact."+accepted, nonNeg, nil)
-	shared([]string{"set-max-intset-entries"}, "integer", "512", "Most members of an integer set kept compact."+accepted, nonNeg, nil)
-	shared([]string{"zset-max-listpack-entries", "zset-max-ziplist-entries"}, "integer", "128", "Most members of a sorted set kept compact."+accepted, nonNeg, nil)
-	shared([]string{"zset-max-listpack-value", "zset-max-ziplist-value"}, "integer", "64", "Longest member of a sorted set kept compact."+accepted, nonNeg, nil)
 	shared([]string{"stream-node-max-bytes"}, "memory", "4096", "Most bytes of a stream node."+accepted, intRange("memory", 0, math.MaxInt64), nil)
 	shared([]string{"stream-node-max-entries"}, "integer", "100", "Most entries of a stream node."+accepted, nonNeg, nil)
 	shared([]string{"hll-sparse-max-bytes"}, "memory", "3000", "Size past which a sparse HyperLogLog turns dense (live, as in Redis).",
