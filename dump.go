@@ -40,7 +40,7 @@ func (tx *Tx) Dump(key string) ([]byte, error) {
 		return nil, ErrNotFound
 	}
 	if e.Kind != keyspace.KindString {
-		return nil, fmt.Errorf("%w: DUMP of this type is not supported yet", ErrInvalidArgument)
+		return nil, fmt.Errorf("%w: ERR DUMP of this type is not supported yet", ErrInvalidArgument)
 	}
 	return rdb.DumpString(e.Str), nil
 }

@@ -12,7 +12,7 @@ const (
 )
 
 func lzfIdx(h uint32) uint32 {
-	return ((h ^ h<<5) >> (3*8 - lzfHLog) - h*5) & (lzfHSize - 1)
+	return ((h^h<<5)>>(3*8-lzfHLog) - h*5) & (lzfHSize - 1)
 }
 
 // Compress compresses in into at most outLen bytes as lzf_compress does,
