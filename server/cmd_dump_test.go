@@ -156,3 +156,55 @@ func ttlBucket(s string) string {
 // footer returns body with a correct DUMP footer (version 10, CRC64),
 // so that the payload passes the checksum and reaches the decoder.
 func footer(body []byte) string { return string(rdb.Footer(body)) }
+
+// RESTORE announces "restore" (and "del" for REPLACE with a past
+// deadline) as Redis does, and counts as a write for WATCH.
+func TestRestoreEventsAndWatchMatchRedis(t *testing.T) {
+	ctx := context.Background()
+	rc := redis.NewClient(&redis.Options{Addr: redistest.Start(t)})
+	defer rc.Close()
+	us := redis.NewClient(&redis.Options{Addr: servertest.New(t).Addr})
+	defer us.Close()
+	p := string(rdb.DumpString([]byte("v")))
+	var logs [2][]string
+	for i, c := range []*redis.Client{rc, us} {
+		if err := c.ConfigSet(ctx, "notify-keyspace-events", "KEA").Err(); err != nil {
+			t.Fatal(err)
+		}
+		sub := c.PSubscribe(ctx, "__keyevent@0__:*")
+		if _, err := sub.Receive(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c.Restore(ctx, "k", 0, p)
+		c.RestoreReplace(ctx, "k", 0, p)
+		c.Do(ctx, "restore", "k", "1", p, "absttl", "replace")
+		c.Set(ctx, "w", "1", 0)
+		err := c.Watch(ctx, func(tx *redis.Tx) error {
+			c.RestoreReplace(ctx, "w", 0, p)
+			_, err := tx.TxPipelined(ctx, func(pp redis.Pipeliner) error { pp.Set(ctx, "w", "2", 0); return nil })
+			return err
+		}, "w")
+		logs[i] = append(logs[i], "watch:"+strconv.FormatBool(err == redis.TxFailedErr))
+		c.Set(ctx, "end", "1", 0)
+		for {
+			m, err := sub.ReceiveMessage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logs[i] = append(logs[i], m.Channel+" "+m.Payload)
+			if m.Payload == "end" {
+				break
+			}
+		}
+		sub.Close()
+	}
+	all := strings.Join(logs[0], "\n")
+	for _, want := range []string{"watch:true", "__keyevent@0__:restore k", "__keyevent@0__:del k"} {
+		if !strings.Contains(all, want) {
+			t.Fatalf("redis's events lack %q: %q", want, logs[0])
+		}
+	}
+	if all != strings.Join(logs[1], "\n") {
+		t.Fatalf("events\nredis: %q\nours:  %q", logs[0], logs[1])
+	}
+}
