@@ -154,6 +154,7 @@ func newTable() *table {
 	registerTx(t)
 	registerStrings(t)
 	registerKeys(t)
+	registerDump(t)
 	registerHashes(t)
 	registerLists(t)
 	registerSets(t)        // cmd_set.go
