@@ -1,6 +1,12 @@
 package server_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"rustypotato/server/servertest"
+)
 
 // TestClientTrackingOff compares CLIENT GETREDIR and CLIENT TRACKINGINFO
 // (tracking is never on) with redis-server, in RESP2 and RESP3.
@@ -58,4 +64,99 @@ func TestConfigReplication(t *testing.T) {
 			{cmd: `config get repl-timeout`, want: `["repl-timeout" "60"]`},
 		},
 	})
+}
+
+// unblockCases are blocking commands (on missing keys, so they wait) and
+// the replies they give when CLIENT UNBLOCK ends them with TIMEOUT.
+var unblockCases = []struct{ cmd, timeout string }{
+	{"blpop l1 l2 0", "(nilarray)"},
+	{"brpop l1 0", "(nilarray)"},
+	{"blmove l1 l2 left right 0", "(nilarray)"},
+	{"blmpop 0 2 l1 l2 left", "(nilarray)"},
+	{"bzpopmin z1 0", "(nilarray)"},
+	{"bzpopmax z1 z2 0", "(nilarray)"},
+	{"bzmpop 0 1 z1 min count 2", "(nilarray)"},
+	{"wait 1 0", ":0"},
+}
+
+// testUnblock has a second client unblock one blocked in cmd and returns
+// the blocked command's reply.
+func testUnblock(t *testing.T, addr, cmd, reason string) string {
+	t.Helper()
+	blocked, admin := dialRaw(t, addr), dialRaw(t, addr)
+	id := strings.TrimPrefix(blocked.do("client", "id"), ":")
+	if got := admin.do("client", "unblock", id, reason); got != ":0" {
+		t.Fatalf("CLIENT UNBLOCK of an idle client: %s", got)
+	}
+	blocked.send(strings.Fields(cmd)...)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := admin.do("client", "unblock", id, reason)
+		if got == ":1" {
+			break
+		}
+		if got != ":0" || time.Now().After(deadline) {
+			t.Fatalf("CLIENT UNBLOCK %s %s: %s", id, reason, got)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	v, err := blocked.read(5 * time.Second)
+	if err != nil {
+		t.Fatalf("%s after CLIENT UNBLOCK: %v", cmd, err)
+	}
+	// The connection stays usable and is no longer blocked.
+	if got := blocked.do("ping"); got != "+PONG" {
+		t.Fatalf("PING after unblock: %s", got)
+	}
+	if got := admin.do("client", "unblock", id, reason); got != ":0" {
+		t.Fatalf("second CLIENT UNBLOCK: %s", got)
+	}
+	return render(v)
+}
+
+// TestClientUnblock unblocks each kind of blocking command with TIMEOUT
+// (the command answers as its timeout would) and ERROR, on RustyPotato
+// and on redis-server, and checks CLIENT UNBLOCK's argument errors.
+func TestClientUnblock(t *testing.T) {
+	const unblocked = "-UNBLOCKED client unblocked via CLIENT UNBLOCK"
+	for _, srv := range []string{"potato", "redis"} {
+		t.Run(srv, func(t *testing.T) {
+			var addr string
+			if srv == "potato" {
+				addr = servertest.New(t).Addr
+			} else {
+				addr = startRedis(t)
+			}
+			for _, tc := range unblockCases {
+				if got := testUnblock(t, addr, tc.cmd, "timeout"); got != tc.timeout {
+					t.Errorf("%s, CLIENT UNBLOCK TIMEOUT: got %s, want %s", tc.cmd, got, tc.timeout)
+				}
+				if got := testUnblock(t, addr, tc.cmd, "error"); got != unblocked {
+					t.Errorf("%s, CLIENT UNBLOCK ERROR: got %s, want %s", tc.cmd, got, unblocked)
+				}
+			}
+			if srv == "potato" {
+				// CHANGES BLOCK is RustyPotato's own blocking command.
+				if got := testUnblock(t, addr, "changes since 0 block 0", "timeout"); got != "(nilarray)" {
+					t.Errorf("CHANGES BLOCK, TIMEOUT: %s", got)
+				}
+				if got := testUnblock(t, addr, "changes since 0 block 0", "error"); got != unblocked {
+					t.Errorf("CHANGES BLOCK, ERROR: %s", got)
+				}
+			}
+			c := dialRaw(t, addr)
+			for cmd, want := range map[string]string{
+				"client unblock 1 timeout x": "-ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+				"client unblock x":           "-ERR value is not an integer or out of range",
+				"client unblock 1 foo":       "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+				"client unblock abc foo":     "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+				"client unblock 99999":       ":0",
+				"client unblock":             "-ERR wrong number of arguments for 'client|unblock' command",
+			} {
+				if got := c.do(strings.Fields(cmd)...); got != want {
+					t.Errorf("%s: got %s, want %s", cmd, got, want)
+				}
+			}
+		})
+	}
 }

@@ -130,6 +130,7 @@ func registerConnection(t *table) {
 			c.w.AppendBulkString("prefixes")
 			c.w.AppendArrayLen(0)
 		})
+	sub("unblock", -3, flagAdmin, "Unblocks a client blocked by a blocking command from a different connection.", "client-id [TIMEOUT | ERROR]", cmdClientUnblock) // cmd_unblock.go
 	onOff("no-evict", "Sets the client eviction mode of the connection.", func(c *Conn, on bool) { c.noEvict = on })
 	onOff("no-touch", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", func(c *Conn, on bool) { c.noTouch = on })
 	sub("help", 2, 0, "Returns helpful text about the different subcommands.", "", helpReply("CLIENT", []string{
@@ -149,6 +150,7 @@ func registerConnection(t *table) {
 		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
 		"NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
 		"SETNAME <name>", "    Assign the name <name> to the current connection.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
 		"TRACKINGINFO", "    Report tracking status for the current connection.",
 	}))
 }
