@@ -160,3 +160,20 @@ func TestClientUnblock(t *testing.T) {
 		})
 	}
 }
+
+// TestCommandGetKeysAndFlags compares COMMAND GETKEYSANDFLAGS with
+// redis-server for commands whose key spec the table gives as Redis does,
+// and its errors.
+func TestCommandGetKeysAndFlags(t *testing.T) {
+	runScripts(t, map[string][]scriptStep{
+		"getkeysandflags": {
+			{cmd: `command getkeysandflags get a`, want: `[["a" [+RO +access]]]`},
+			{cmd: `command getkeysandflags mget a b`, want: `[["a" [+RO +access]] ["b" [+RO +access]]]`},
+			{cmd: `command getkeysandflags nosuch a`, want: `-ERR Invalid command specified`},
+			{cmd: `command getkeysandflags get a b`, want: `-ERR Invalid number of arguments specified for command`},
+			{cmd: `command getkeysandflags get`, want: `-ERR wrong number of arguments for 'command|getkeysandflags' command`},
+			{cmd: `command getkeysandflags ping x`, want: `-ERR The command has no key arguments`},
+			{cmd: `command getkeys get a`, want: `["a"]`},
+		},
+	})
+}
