@@ -177,3 +177,90 @@ func TestCommandGetKeysAndFlags(t *testing.T) {
 		},
 	})
 }
+
+// TestClientPause: while one client pauses, another's commands wait (all
+// of them for ALL, only writes for WRITE) until CLIENT UNPAUSE or the
+// timeout; the pausing client is not held. The errors are compared with
+// redis-server.
+func TestClientPause(t *testing.T) {
+	addr := servertest.New(t).Addr
+	pauser, other := dialRaw(t, addr), dialRaw(t, addr)
+	// send sends cmd on other; the reply arrives on the returned channel.
+	send := func(cmd ...string) chan string {
+		other.send(cmd...)
+		ch := make(chan string, 1)
+		go func() {
+			v, err := other.read(5 * time.Second)
+			if err != nil {
+				ch <- err.Error()
+				return
+			}
+			ch <- render(v)
+		}()
+		return ch
+	}
+	// held reports whether reply is still pending after 150ms.
+	held := func(reply chan string) bool {
+		select {
+		case got := <-reply:
+			t.Logf("reply: %s", got)
+			return false
+		case <-time.After(150 * time.Millisecond):
+			return true
+		}
+	}
+	if got := pauser.do("client", "pause", "100000", "write"); got != "+OK" {
+		t.Fatal(got)
+	}
+	if got := other.do("get", "k"); got != "(nil)" {
+		t.Fatalf("GET during a WRITE pause: %s", got)
+	}
+	if got := pauser.do("set", "k", "1"); got != "+OK" {
+		t.Fatalf("the pausing client's SET: %s", got)
+	}
+	start := time.Now()
+	reply := send("set", "k", "2")
+	if !held(reply) {
+		t.Fatal("SET of another client ran during a WRITE pause")
+	}
+	if got := pauser.do("client", "unpause"); got != "+OK" {
+		t.Fatal(got)
+	}
+	if got := <-reply; got != "+OK" {
+		t.Fatalf("held SET after UNPAUSE: %s", got)
+	}
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Fatalf("SET returned after %v", d)
+	}
+	// ALL holds reads too, until the timeout ends the pause.
+	if got := pauser.do("client", "pause", "400"); got != "+OK" {
+		t.Fatal(got)
+	}
+	start = time.Now()
+	reply = send("get", "k")
+	if !held(reply) {
+		t.Fatal("GET ran during an ALL pause")
+	}
+	if got := <-reply; got != `"2"` {
+		t.Fatalf("held GET after the timeout: %s", got)
+	}
+	if d := time.Since(start); d < 350*time.Millisecond {
+		t.Fatalf("GET returned after %v, before the pause ended", d)
+	}
+	if got := other.do("ping"); got != "+PONG" {
+		t.Fatalf("PING after the pause: %s", got)
+	}
+
+	runScripts(t, map[string][]scriptStep{
+		"pause errors": {
+			{cmd: `client pause x`, want: `-ERR timeout is not an integer or out of range`},
+			{cmd: `client pause -1`, want: `-ERR timeout is negative`},
+			{cmd: `client pause 10 foo`, want: `-ERR CLIENT PAUSE mode must be WRITE or ALL`},
+			{cmd: `client pause x foo`, want: `-ERR CLIENT PAUSE mode must be WRITE or ALL`},
+			{cmd: `client pause 10 write x`, want: `-ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.`},
+			{cmd: `client unpause x`, want: `-ERR wrong number of arguments for 'client|unpause' command`},
+			{cmd: `client pause 1 write`, want: `+OK`},
+			{cmd: `client unpause`, want: `+OK`},
+		},
+	})
+}

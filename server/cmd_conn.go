@@ -131,6 +131,11 @@ func registerConnection(t *table) {
 			c.w.AppendArrayLen(0)
 		})
 	sub("unblock", -3, flagAdmin, "Unblocks a client blocked by a blocking command from a different connection.", "client-id [TIMEOUT | ERROR]", cmdClientUnblock) // cmd_unblock.go
+	sub("pause", -3, flagAdmin, "Suspends commands processing.", "timeout [WRITE | ALL]", cmdClientPause)                                                          // cmd_pause.go
+	sub("unpause", 2, flagAdmin, "Resumes processing commands from paused clients.", "", func(c *Conn, a [][]byte, _ *potato.Tx) {
+		c.s.pause.lift()
+		c.w.AppendOK()
+	})
 	onOff("no-evict", "Sets the client eviction mode of the connection.", func(c *Conn, on bool) { c.noEvict = on })
 	onOff("no-touch", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", func(c *Conn, on bool) { c.noTouch = on })
 	sub("help", 2, 0, "Returns helpful text about the different subcommands.", "", helpReply("CLIENT", []string{

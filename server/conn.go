@@ -355,6 +355,7 @@ func (c *Conn) dispatch(args [][]byte) {
 		c.queue(cmd, args)
 		return
 	}
+	c.waitPause(cmd) // CLIENT PAUSE (cmd_pause.go)
 	start := time.Now()
 	c.lastCmd.Store(start.UnixNano())
 	c.call(cmd, args, nil)
