@@ -50,6 +50,8 @@ func TestConfigReplication(t *testing.T) {
 		},
 		"errors": {
 			{cmd: `config set repl-backlog-size abc`, want: fail("repl-backlog-size", "argument must be a memory value")},
+			{cmd: `config set repl-backlog-size -1`, want: fail("repl-backlog-size", "argument must be a memory value")},
+			{cmd: `config set repl-backlog-size ""`, want: fail("repl-backlog-size", "argument must be between 1 and 9223372036854775807 inclusive")},
 			{cmd: `config set repl-backlog-size 0`, want: fail("repl-backlog-size", "argument must be between 1 and 9223372036854775807 inclusive")},
 			{cmd: `config set repl-timeout 0`, want: fail("repl-timeout", "argument must be between 1 and 2147483647 inclusive")},
 			{cmd: `config set repl-timeout x`, want: fail("repl-timeout", "argument couldn't be parsed into an integer")},

@@ -18,7 +18,10 @@ func addReplConfig(cfg *config) {
 			var n int64
 			var err error
 			if memory {
-				if n, err = parseMemory(v); err != nil {
+				// As Redis's memtoull: "" is 0, a sign is no memory value.
+				if v == "" {
+					n = 0
+				} else if n, err = parseMemory(v); err != nil || strings.HasPrefix(v, "-") {
 					return "", fmt.Errorf("argument must be a memory value")
 				}
 			} else if n, err = strconv.ParseInt(v, 10, 64); err != nil {
