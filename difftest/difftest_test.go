@@ -81,7 +81,7 @@ func randomPrograms(t *testing.T, branches bool, defTotal int64) {
 	for _, f := range []struct {
 		fam Family
 		cmd string
-	}{{FamHashes, "hset"}, {FamLists, "lpush"}, {FamSets, "sadd"}, {FamZSets, "zadd"}, {FamMemory, "memory"}, {FamBits, "setbit"}} {
+	}{{FamHashes, "hset"}, {FamLists, "lpush"}, {FamSets, "sadd"}, {FamZSets, "zadd"}, {FamMemory, "memory"}, {FamBits, "setbit"}, {FamClient, "client"}} {
 		if implemented(t, env.Ours, f.cmd) && !slices.Contains(skip, string(f.fam)) {
 			fams = append(fams, f.fam)
 		} else {

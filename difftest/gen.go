@@ -28,8 +28,9 @@ const (
 	// FamHooks writes every kind of value to the hookKeys, on which
 	// TestRandomProgramsUnderHooks installs hooks that accept all of
 	// them: replies must stay Redis's.
-	FamHooks Family = "hooks"
-	FamBits  Family = "bits" // bitmaps, HyperLogLog, SORT (gen_bits.go)
+	FamHooks  Family = "hooks"
+	FamBits   Family = "bits"   // bitmaps, HyperLogLog, SORT (gen_bits.go)
+	FamClient Family = "client" // replication CONFIG, CLIENT UNBLOCK/PAUSE/GETREDIR/TRACKINGINFO, GETKEYSANDFLAGS (gen_client.go)
 )
 
 // Gen makes random command programs from a seed. Keys come from small

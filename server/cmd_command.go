@@ -43,34 +43,36 @@ func registerCommandCmd(t *table) {
 	sub(&Command{Name: "getkeys", Arity: -4, Since: "2.8.13", Summary: "Extracts the key names from an arbitrary command.",
 		Complexity: "O(N) where N is the number of arguments to the command", Syntax: "command [arg [arg ...]]",
 		conn: func(c *Conn, a [][]byte, _ *potato.Tx) {
-			// Redis's getKeysSubcommandImpl: an unknown command or
-			// subcommand, then a command without key specs, then the
-			// arity, then no key found in these args.
-			x := c.s.table.cmds[strings.ToLower(string(a[2]))]
-			args := a[2:]
-			if x != nil && x.sub != nil && len(args) > 1 {
-				x = x.sub[strings.ToLower(string(args[1]))]
-			}
-			if x == nil {
-				c.replyErr("ERR Invalid command specified")
-				return
-			}
-			if x.FirstKey <= 0 && x.keys == nil {
-				c.replyErr("ERR The command has no key arguments")
-				return
-			}
-			if !x.arityOK(len(args)) {
-				c.replyErr("ERR Invalid number of arguments specified for command")
-				return
-			}
-			keys := c.keysOf(x, args)
-			if len(keys) == 0 {
-				c.replyErr("ERR Invalid arguments specified for command")
+			_, keys, ok := c.commandKeys(a)
+			if !ok {
 				return
 			}
 			c.w.AppendArrayLen(len(keys))
 			for _, k := range keys {
 				c.w.AppendBulkString(k)
+			}
+		}})
+	sub(&Command{Name: "getkeysandflags", Arity: -4, Since: "7.0.0", Summary: "Extracts the key names and access flags for an arbitrary command.",
+		Complexity: "O(N) where N is the number of arguments to the command", Syntax: "command [arg [arg ...]]",
+		conn: func(c *Conn, a [][]byte, _ *potato.Tx) {
+			// Each key with its key spec's flags, as in Redis 7.0. The
+			// table has one key spec per command (commandInfo): RO access
+			// for a read, RW update for a write.
+			x, keys, ok := c.commandKeys(a)
+			if !ok {
+				return
+			}
+			flags := [2]string{"RO", "access"}
+			if x.Flags&flagWrite != 0 {
+				flags = [2]string{"RW", "update"}
+			}
+			c.w.AppendArrayLen(len(keys))
+			for _, k := range keys {
+				c.w.AppendArrayLen(2)
+				c.w.AppendBulkString(k)
+				c.w.AppendSetLen(2)
+				c.w.AppendSimple(flags[0])
+				c.w.AppendSimple(flags[1])
 			}
 		}})
 	sub(&Command{Name: "help", Arity: 2, Since: "5.0.0", Summary: "Returns helpful text about the different subcommands.", Complexity: "O(1)",
@@ -85,6 +87,7 @@ func registerCommandCmd(t *table) {
 			"    If no command names are given, documentation details for all",
 			"    commands are returned.",
 			"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+			"GETKEYSANDFLAGS <full-command>", "    Return the keys and the access flags from a full Redis command.",
 		})})
 }
 
@@ -462,4 +465,34 @@ func cmdCommandList(c *Conn, a [][]byte, _ *potato.Tx) {
 	for _, n := range names {
 		c.w.AppendBulkString(n)
 	}
+}
+
+// commandKeys finds the command of COMMAND GETKEYS[ANDFLAGS] a and the
+// keys of its arguments, or replies with Redis's error (the order of
+// getKeysSubcommandImpl: an unknown command or subcommand, then a command
+// without key specs, then the arity, then no key in these args).
+func (c *Conn) commandKeys(a [][]byte) (*Command, []string, bool) {
+	x := c.s.table.cmds[strings.ToLower(string(a[2]))]
+	args := a[2:]
+	if x != nil && x.sub != nil && len(args) > 1 {
+		x = x.sub[strings.ToLower(string(args[1]))]
+	}
+	if x == nil {
+		c.replyErr("ERR Invalid command specified")
+		return nil, nil, false
+	}
+	if x.FirstKey <= 0 && x.keys == nil {
+		c.replyErr("ERR The command has no key arguments")
+		return nil, nil, false
+	}
+	if !x.arityOK(len(args)) {
+		c.replyErr("ERR Invalid number of arguments specified for command")
+		return nil, nil, false
+	}
+	keys := c.keysOf(x, args)
+	if len(keys) == 0 {
+		c.replyErr("ERR Invalid arguments specified for command")
+		return nil, nil, false
+	}
+	return x, keys, true
 }

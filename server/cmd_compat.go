@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"rustypotato"
@@ -125,7 +126,7 @@ func cmdWait(c *Conn, a [][]byte, tx *potato.Tx) {
 		return
 	}
 	if n > 0 && tx == nil {
-		_ = c.block(func(ctx context.Context) error {
+		err := c.block(func(ctx context.Context) error {
 			if ms == 0 {
 				<-ctx.Done()
 				return ctx.Err()
@@ -139,6 +140,10 @@ func cmdWait(c *Conn, a [][]byte, tx *potato.Tx) {
 				return nil
 			}
 		})
+		if errors.Is(err, errUnblocked) {
+			c.replyError(err)
+			return
+		}
 	}
 	c.w.AppendInt(0)
 }

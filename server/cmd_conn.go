@@ -115,10 +115,32 @@ func registerConnection(t *table) {
 			c.replyErr(errSyntax)
 		}
 	})
+	// Client-side caching (CLIENT TRACKING) is not implemented, so tracking
+	// is always off: Redis 7.0's replies for a client not tracking.
+	sub("getredir", 2, 0, "Returns the client ID to which the connection's tracking notifications are redirected.", "",
+		func(c *Conn, a [][]byte, _ *potato.Tx) { c.w.AppendInt(-1) })
+	sub("trackinginfo", 2, 0, "Returns information about server-assisted client-side caching for the connection.", "",
+		func(c *Conn, a [][]byte, _ *potato.Tx) {
+			c.w.AppendMapLen(3)
+			c.w.AppendBulkString("flags")
+			c.w.AppendSetLen(1)
+			c.w.AppendBulkString("off")
+			c.w.AppendBulkString("redirect")
+			c.w.AppendInt(-1)
+			c.w.AppendBulkString("prefixes")
+			c.w.AppendArrayLen(0)
+		})
+	sub("unblock", -3, flagAdmin, "Unblocks a client blocked by a blocking command from a different connection.", "client-id [TIMEOUT | ERROR]", cmdClientUnblock) // cmd_unblock.go
+	sub("pause", -3, flagAdmin, "Suspends commands processing.", "timeout [WRITE | ALL]", cmdClientPause)                                                          // cmd_pause.go
+	sub("unpause", 2, flagAdmin, "Resumes processing commands from paused clients.", "", func(c *Conn, a [][]byte, _ *potato.Tx) {
+		c.s.pause.lift()
+		c.w.AppendOK()
+	})
 	onOff("no-evict", "Sets the client eviction mode of the connection.", func(c *Conn, on bool) { c.noEvict = on })
 	onOff("no-touch", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", func(c *Conn, on bool) { c.noTouch = on })
 	sub("help", 2, 0, "Returns helpful text about the different subcommands.", "", helpReply("CLIENT", []string{
 		"GETNAME", "    Return the name of the current connection.",
+		"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
 		"ID", "    Return the ID of the current connection.",
 		"INFO", "    Return information about the current client connection.",
 		"KILL <ip:port>", "    Kill connection made from <ip:port>.",
@@ -133,6 +155,8 @@ func registerConnection(t *table) {
 		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
 		"NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
 		"SETNAME <name>", "    Assign the name <name> to the current connection.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
+		"TRACKINGINFO", "    Report tracking status for the current connection.",
 	}))
 }
 

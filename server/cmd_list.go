@@ -480,15 +480,19 @@ func parseTimeout(b []byte) (time.Duration, error) {
 // hangs up. While it waits the connection counts as idle, so that a
 // graceful Shutdown closes it instead of waiting for it, as Redis does
 // not wait for blocked clients either.
+// A wait ended by CLIENT UNBLOCK returns potato.ErrNotFound (TIMEOUT: the
+// command answers as its timeout would) or errUnblocked (ERROR).
 func (c *Conn) block(fn func(ctx context.Context) error) error {
 	ctx, stop := c.blockCtx()
-	defer stop()
 	c.busy.Store(false)
 	defer c.busy.Store(true)
 	if c.closing.Load() {
+		stop()
 		return context.Canceled
 	}
-	return fn(ctx)
+	err := fn(ctx)
+	stop()
+	return c.unblockErr(err)
 }
 
 // blockingPop runs a blocking pop. Inside EXEC (tx != nil) it runs only

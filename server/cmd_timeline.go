@@ -354,6 +354,13 @@ func cmdChanges(c *Conn, a [][]byte, _ *potato.Tx) {
 		ctx, stop := c.blockCtx()
 		out, err = c.db.ChangesContext(ctx, since, count, block)
 		stop()
+		// CLIENT UNBLOCK (cmd_unblock.go): TIMEOUT answers as a timeout,
+		// ERROR with its error (the cancelled wait may return no error).
+		if out == nil && c.unblocked == unblockError {
+			err = errUnblocked
+		} else if err = c.unblockErr(err); errors.Is(err, potato.ErrNotFound) {
+			out, err = nil, nil
+		}
 	} else {
 		out, err = c.db.Changes(since, count, 0)
 	}

@@ -190,6 +190,7 @@ func newConfig(s *Server) *config {
 	addEvictConfig(cfg)    // cmd_evict.go
 	addZSetConfig(cfg)     // cmd_zset.go
 	addEncodingConfig(cfg) // config_encoding.go
+	addReplConfig(cfg)     // config_repl.go
 	// Table metadata for parameters registered elsewhere.
 	cfg.describe("notify-keyspace-events", "string", "", "Keyspace notification classes, as in Redis: K E g $ l s h z x e t m d n A.")
 	cfg.describe("client-output-buffer-limit", "list", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",

@@ -60,6 +60,11 @@ type Conn struct {
 	// command are dropped when replyOff or replySkip is set.
 	replyOff, replySkip, replySkipNext bool
 	noTouch                            bool
+	// blocking is set while the connection waits in a blocking command
+	// (blockCtx), for CLIENT UNBLOCK on another connection (cmd_unblock.go);
+	// unblocked is how the last wait was ended by it (0: it was not).
+	blocking  atomic.Pointer[blockState]
+	unblocked int32
 
 	ctx    context.Context // cancelled when the connection closes
 	cancel context.CancelFunc
@@ -350,6 +355,7 @@ func (c *Conn) dispatch(args [][]byte) {
 		c.queue(cmd, args)
 		return
 	}
+	c.waitPause(cmd) // CLIENT PAUSE (cmd_pause.go)
 	start := time.Now()
 	c.lastCmd.Store(start.UnixNano())
 	c.call(cmd, args, nil)
@@ -534,6 +540,9 @@ func sanitize(s string) string {
 // Call the returned stop function when the command returns.
 func (c *Conn) blockCtx() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(c.ctx)
+	bs := &blockState{cancel: cancel}
+	c.unblocked = 0
+	c.blocking.Store(bs)
 	// Replies queued before the blocking command go out now.
 	c.w.Flush()
 	c.s.table.obs.blocked.Add(1) // INFO blocked_clients (cmd_observe.go)
@@ -568,6 +577,10 @@ func (c *Conn) blockCtx() (context.Context, func()) {
 	}()
 	return ctx, func() {
 		c.s.table.obs.blocked.Add(-1)
+		c.blocking.Store(nil)
+		if !bs.mode.CompareAndSwap(0, unblockDone) {
+			c.unblocked = bs.mode.Load()
+		}
 		cancel()
 		c.nc.SetReadDeadline(time.Unix(1, 0))
 		<-done

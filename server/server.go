@@ -27,6 +27,7 @@ var ErrServerClosed = errors.New("server: closed")
 // must not change afterwards except through CONFIG SET. The zero value
 // serves a new in-memory DB on 127.0.0.1:6379.
 type Server struct {
+	pause pauseCtl // CLIENT PAUSE (cmd_pause.go)
 	// DB is the store to serve. Nil means a new in-memory store, opened on
 	// first use and closed by Close/Shutdown.
 	DB *potato.DB
