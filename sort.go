@@ -243,7 +243,12 @@ func (tx *Tx) sortRun(key string, a SortArgs, store bool) ([][]byte, error) {
 					}
 				}
 			default:
-				c = bytes.Compare(x.elem, y.elem)
+				// Redis's collateStringObjects: strcoll, which sees a C
+				// string (up to its first NUL); STORE compares binary.
+				c = bytes.Compare(cstr(x.elem), cstr(y.elem))
+				if store {
+					c = bytes.Compare(x.elem, y.elem)
+				}
 			}
 			if a.Desc {
 				return -c
