@@ -604,21 +604,30 @@ func (tx *Tx) HRandField(key string, count int64, withValues bool) ([]FieldValue
 		})
 		return out, nil
 	}
-	// Floyd's algorithm: count distinct slots in O(count) time and space
-	// whatever the size of the hash, then a shuffle for a random order.
-	n := int(count)
+	idx := distinctRandom(size, int(count))
+	out := make([]FieldValue, len(idx))
+	for i, t := range idx {
+		out[i] = pick(t)
+	}
+	return out, nil
+}
+
+// distinctRandom returns n distinct positions of 0..size-1 (n <= size) in
+// random order: Floyd's algorithm, O(n) time and space whatever size is,
+// then a shuffle (HRANDFIELD, SRANDMEMBER, ZRANDMEMBER with a count).
+func distinctRandom(size, n int) []int {
 	chosen := make(map[int]struct{}, n)
-	out := make([]FieldValue, 0, n)
+	out := make([]int, 0, n)
 	for j := size - n; j < size; j++ {
 		t := rand.IntN(j + 1)
 		if _, dup := chosen[t]; dup {
 			t = j
 		}
 		chosen[t] = struct{}{}
-		out = append(out, pick(t))
+		out = append(out, t)
 	}
 	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
-	return out, nil
+	return out
 }
 
 // HRandField returns random fields of the hash at key (HRANDFIELD key

@@ -382,20 +382,11 @@ func (tx *Tx) SRandMemberN(key string, count int64) ([]string, error) {
 	if count >= int64(size) {
 		return setMembers(s), nil
 	}
-	// Floyd's algorithm: count distinct positions in O(count), then a
-	// shuffle for a random order.
-	n := int(count)
-	chosen := make(map[int]struct{}, n)
-	out := make([]string, 0, n)
-	for j := size - n; j < size; j++ {
-		t := rand.IntN(j + 1)
-		if _, dup := chosen[t]; dup {
-			t = j
-		}
-		chosen[t] = struct{}{}
-		out = append(out, s.At(t))
+	idx := distinctRandom(size, int(count))
+	out := make([]string, len(idx))
+	for i, t := range idx {
+		out[i] = s.At(t)
 	}
-	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out, nil
 }
 

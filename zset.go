@@ -1446,18 +1446,11 @@ func (tx *Tx) ZRandMember(key string, count int64, withScores bool) ([]Z, error)
 		z.All(func(m keyspace.ZMember) bool { out = append(out, Z{Score: m.Score, Member: m.Member}); return true })
 		return out, nil
 	}
-	n := int(count)
-	chosen := make(map[int]struct{}, n)
-	out := make([]Z, 0, n)
-	for j := size - n; j < size; j++ {
-		t := rand.IntN(j + 1)
-		if _, dup := chosen[t]; dup {
-			t = j
-		}
-		chosen[t] = struct{}{}
-		out = append(out, pick(t))
+	idx := distinctRandom(size, int(count))
+	out := make([]Z, len(idx))
+	for i, t := range idx {
+		out[i] = pick(t)
 	}
-	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out, nil
 }
 

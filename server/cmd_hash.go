@@ -195,6 +195,34 @@ func cmdHIncrByFloat(c *Conn, tx *potato.Tx, a [][]byte) error {
 	return nil
 }
 
+// parseScanOptions parses the [MATCH pattern] [COUNT count] options of
+// HSCAN, SSCAN and ZSCAN from a[from:]. emptyMatch reports MATCH "",
+// which matches only the empty name (the Tx scans read "" as all).
+func parseScanOptions(a [][]byte, from int) (match string, count int64, emptyMatch bool, err error) {
+	for j := from; j < len(a); j += 2 {
+		if j+1 >= len(a) {
+			return "", 0, false, replyError(errSyntax)
+		}
+		switch {
+		case eqFold(a[j], "count"):
+			n, err := parseInt(a[j+1])
+			if err != nil {
+				return "", 0, false, err
+			}
+			if n < 1 {
+				return "", 0, false, replyError(errSyntax)
+			}
+			count = n
+		case eqFold(a[j], "match"):
+			match = string(a[j+1])
+			emptyMatch = len(a[j+1]) == 0
+		default:
+			return "", 0, false, replyError(errSyntax)
+		}
+	}
+	return match, count, emptyMatch, nil
+}
+
 // parseScanCursor parses a SCAN-family cursor as Redis's
 // parseScanCursorOrReply does with strtoul: optional leading '+' or '-'
 // (a negative cursor wraps around, as in C), decimal digits, nothing else;
@@ -247,29 +275,9 @@ func cmdHScan(c *Conn, tx *potato.Tx, a [][]byte) error {
 		c.w.AppendArrayLen(0)
 		return nil
 	}
-	var match string
-	var count int64
-	emptyMatch := false // MATCH "" matches only the empty field; HScan's "" means all
-	for j := 3; j < len(a); j += 2 {
-		if j+1 >= len(a) {
-			return replyError(errSyntax)
-		}
-		switch {
-		case eqFold(a[j], "count"):
-			n, err := parseInt(a[j+1])
-			if err != nil {
-				return err
-			}
-			if n < 1 {
-				return replyError(errSyntax)
-			}
-			count = n
-		case eqFold(a[j], "match"):
-			match = string(a[j+1])
-			emptyMatch = len(a[j+1]) == 0
-		default:
-			return replyError(errSyntax)
-		}
+	match, count, emptyMatch, err := parseScanOptions(a, 3)
+	if err != nil {
+		return err
 	}
 	fields, next, err := tx.HScan(key, cursor, match, count)
 	if err != nil {

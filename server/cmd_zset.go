@@ -737,29 +737,9 @@ func cmdZScan(c *Conn, tx *potato.Tx, a [][]byte) error {
 		c.w.AppendArrayLen(0)
 		return nil
 	}
-	var match string
-	var count int64
-	emptyMatch := false
-	for j := 3; j < len(a); j += 2 {
-		if j+1 >= len(a) {
-			return replyError(errSyntax)
-		}
-		switch {
-		case eqFold(a[j], "count"):
-			n, err := parseInt(a[j+1])
-			if err != nil {
-				return err
-			}
-			if n < 1 {
-				return replyError(errSyntax)
-			}
-			count = n
-		case eqFold(a[j], "match"):
-			match = string(a[j+1])
-			emptyMatch = len(a[j+1]) == 0
-		default:
-			return replyError(errSyntax)
-		}
+	match, count, emptyMatch, err := parseScanOptions(a, 3)
+	if err != nil {
+		return err
 	}
 	zs, next, err := tx.ZScan(key, cursor, match, count)
 	if err != nil {
