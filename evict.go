@@ -240,7 +240,12 @@ func (c *core) recount() {
 			// One stripe of db keeps its chain still (Flush, Fold and
 			// SWAPDB take every stripe).
 			s := ks.StripeOf(db, "")
-			ks.RLock(s)
+			if !ks.TryRLock(s) {
+				// Held, perhaps by the caller's own transaction (MEMORY
+				// STATS inside EXEC): keep the running figure, recount
+				// another time rather than wait for it.
+				return
+			}
 			ks.Chain(db, func(l *keyspace.Layer) {
 				if _, ok := seen[l]; !ok {
 					seen[l] = struct{}{}
